@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+
+	"pubdata/internal/app"
+	"pubdata/internal/demo"
+	"pubdata/internal/server"
+)
+
+func version() string {
+	if server.Version != "dev" {
+		return server.Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
+	name := "serve"
+	if withDemo {
+		name = "demo"
+	}
+	fs := newFlags(name)
+	addr := fs.String("addr", m.env("PUBDATA_ADDR", "127.0.0.1:8080"), "listen address")
+	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served over TLS)")
+	scan := fs.Duration("overdue-scan", time.Minute, "how often the scheduler looks for overdue cases")
+	sf := m.storeFlags(fs)
+	if withDemo {
+		sf.data = m.env("PUBDATA_DATA", filepath.Join(os.TempDir(), "pubdata-demo"))
+	}
+	fresh := fs.Bool("keep", false, "demo: keep an existing demo database instead of starting fresh")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if withDemo {
+		if sf.db != "" {
+			return usageError("demo runs on a fresh embedded database: use --data, not --db")
+		}
+		if !*fresh {
+			if err := os.RemoveAll(sf.data); err != nil {
+				return err
+			}
+		}
+	}
+	a, err := m.open(ctx, sf)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var accounts []demo.Account
+	if withDemo {
+		start := time.Now()
+		accounts, err = demo.Load(ctx, a)
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		a.Log.Info("demo data loaded", "duration", time.Since(start).String())
+	}
+	return m.listen(ctx, a, *addr, *secure, *scan, func(url string) {
+		if withDemo {
+			fmt.Fprintf(m.Stdout, "pubdata demo: %s  (data in %s)\n\nDemo accounts (password for all: %s):\n", url, sf.data, demo.Password)
+			for _, acc := range accounts {
+				fmt.Fprintf(m.Stdout, "  %-22s %-20s %s\n", acc.Username, acc.Role, acc.Description)
+			}
+			fmt.Fprintln(m.Stdout)
+		} else {
+			fmt.Fprintf(m.Stdout, "pubdata: serving %s on %s (%s)\n", a.DB.Where, url, a.DB.Dialect)
+		}
+	})
+}
+
+func (m *Main) listen(ctx context.Context, a *app.App, addr string, secure bool, scan time.Duration, announce func(string)) error {
+	h := server.New(a)
+	h.Secure = secure
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	url := "http://" + ln.Addr().String()
+	announce(url)
+	if m.Ready != nil {
+		m.Ready <- url
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go a.Cases.RunScheduler(sctx, scan)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (m *Main) migrate(ctx context.Context, args []string) error {
+	fs := newFlags("migrate")
+	sf := m.storeFlags(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	a, err := m.open(ctx, sf)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	v, err := a.DB.Version(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "%s at schema version %d\n", a.DB.Where, v)
+	return nil
+}
+
+var _ = flag.ErrHelp
