@@ -106,7 +106,9 @@ func validatePassword(pw string) *apperr.Error {
 			classes++
 		}
 	}
-	if strings.IndexFunc(pw, func(r rune) bool { return !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", r) }) >= 0 {
+	if strings.IndexFunc(pw, func(r rune) bool {
+		return !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", r)
+	}) >= 0 {
 		classes++
 	}
 	if classes < 3 {

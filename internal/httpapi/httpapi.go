@@ -338,8 +338,12 @@ func (h *api) createUser(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusCreated, u)
 }
 
-func (h *api) disableUser(w http.ResponseWriter, r *http.Request) error { return h.setDisabled(w, r, true) }
-func (h *api) enableUser(w http.ResponseWriter, r *http.Request) error  { return h.setDisabled(w, r, false) }
+func (h *api) disableUser(w http.ResponseWriter, r *http.Request) error {
+	return h.setDisabled(w, r, true)
+}
+func (h *api) enableUser(w http.ResponseWriter, r *http.Request) error {
+	return h.setDisabled(w, r, false)
+}
 
 func (h *api) setDisabled(w http.ResponseWriter, r *http.Request, disabled bool) error {
 	id, err := pathID(r, "id")
