@@ -72,6 +72,8 @@ type Client struct {
 	URL   string
 	Token string
 	Lang  string
+	// NoRedirect returns redirects instead of following them.
+	NoRedirect bool
 }
 
 // Login returns a client holding an API token for the demo user.
@@ -102,6 +104,13 @@ func (c *Client) Do(method, path string, body any, out any) int {
 // Raw is Do returning the body bytes.
 func (c *Client) Raw(method, path string, body any) (int, []byte) {
 	c.T.Helper()
+	res, b := c.Response(method, path, body)
+	return res.StatusCode, b
+}
+
+// Response is Raw returning the whole response (its body already read).
+func (c *Client) Response(method, path string, body any) (*http.Response, []byte) {
+	c.T.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -127,11 +136,15 @@ func (c *Client) Raw(method, path string, body any) (int, []byte) {
 	if c.Lang != "" {
 		req.Header.Set("Accept-Language", c.Lang)
 	}
-	res, err := http.DefaultClient.Do(req)
+	hc := &http.Client{}
+	if c.NoRedirect {
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	res, err := hc.Do(req)
 	if err != nil {
 		c.T.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, b
+	return res, b
 }

@@ -113,6 +113,9 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	_ = json.NewEncoder(w).Encode(p)
 }
 
+// ProblemHeader carries the stable problem code of an error response.
+const ProblemHeader = "X-Problem-Code"
+
 // PageErrorRenderer renders an error as an HTML page; the web package sets it.
 var PageErrorRenderer func(w http.ResponseWriter, r *http.Request, p Problem)
 
@@ -120,6 +123,9 @@ func (rt *Router) renderError(w http.ResponseWriter, r *http.Request, route Rout
 	if apperr.KindOf(err) == apperr.Internal {
 		rt.log.Error("internal error", "request_id", RequestID(r), "route", route.Pattern, "err", err)
 	}
+	// The stable code travels in a header too, so that scripts (and tests)
+	// read it from HTML error pages as well as from problem documents.
+	w.Header().Set(ProblemHeader, ProblemOf(err, "en", "", "").Code)
 	if route.Kind == Page {
 		if apperr.KindOf(err) == apperr.Unauthorized {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)

@@ -185,3 +185,29 @@ func ValidateDivisionCode(s string) error {
 
 // allDivisions returns every division sorted by code (shared; do not modify).
 func allDivisions() []Division { return divisions().all }
+
+// DivisionPrefix returns the significant prefix of a 6-digit division code:
+// "44" for the province 440000, "4413" for the city 441300, the whole code
+// for a county. Every code under a division starts with its prefix, so it
+// serves for "this jurisdiction and those below it".
+func DivisionPrefix(code string) string {
+	switch {
+	case len(code) != 6:
+		return code
+	case code[2:] == "0000":
+		return code[:2]
+	case code[4:] == "00":
+		return code[:4]
+	}
+	return code
+}
+
+// DivisionCovers reports whether the 6-digit division outer contains inner
+// or is it: a province covers its cities and counties, a city its counties.
+func DivisionCovers(outer, inner string) bool {
+	if len(outer) != 6 || len(inner) != 6 {
+		return false
+	}
+	p := DivisionPrefix(outer)
+	return inner[:len(p)] == p
+}

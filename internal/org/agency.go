@@ -78,13 +78,7 @@ func (s *Service) Agencies(ctx context.Context, f AgencyFilter) ([]Agency, error
 		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
 	}
 	if f.Jurisdiction != "" {
-		prefix := f.Jurisdiction
-		switch {
-		case strings.HasSuffix(prefix, "0000"):
-			prefix = prefix[:2]
-		case strings.HasSuffix(prefix, "00"):
-			prefix = prefix[:4]
-		}
+		prefix := ident.DivisionPrefix(f.Jurisdiction)
 		add(`jurisdiction_code LIKE ? ESCAPE '\'`, store.Like(prefix)+"%")
 	}
 	if f.Sector != "" {

@@ -56,19 +56,7 @@ type Agency struct {
 
 // Covers reports whether jurisdiction outer contains inner (or is it):
 // a province covers its cities and counties, a city its counties.
-func Covers(outer, inner string) bool {
-	if len(outer) != 6 || len(inner) != 6 {
-		return false
-	}
-	switch {
-	case strings.HasSuffix(outer, "0000"):
-		return outer[:2] == inner[:2]
-	case strings.HasSuffix(outer, "00"):
-		return outer[:4] == inner[:4]
-	default:
-		return outer == inner
-	}
-}
+func Covers(outer, inner string) bool { return ident.DivisionCovers(outer, inner) }
 
 // Service reads and changes organisations.
 type Service struct {

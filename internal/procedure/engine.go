@@ -16,6 +16,7 @@ import (
 	"pubdata/internal/apperr"
 	"pubdata/internal/audit"
 	"pubdata/internal/calendar"
+	"pubdata/internal/ident"
 	"pubdata/internal/org"
 	"pubdata/internal/rules"
 	"pubdata/internal/store"
@@ -472,7 +473,7 @@ func (e *Engine) Cases(ctx context.Context, a audit.Actor, f CaseFilter) ([]Case
 		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
 	}
 	if a.Role == "authority_reviewer" {
-		args = append(args, a.AgencyID, jurisdictionPrefix(a.Jurisdiction)+"%")
+		args = append(args, a.AgencyID, ident.DivisionPrefix(a.Jurisdiction)+"%")
 		where = append(where, `(applicant_agency_id = $1 OR respondent_agency_id = $1 OR jurisdiction_code LIKE $2)`)
 	} else {
 		args = append(args, a.AgencyID)
@@ -508,16 +509,4 @@ func (e *Engine) Cases(ctx context.Context, a audit.Actor, f CaseFilter) ([]Case
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-func jurisdictionPrefix(code string) string {
-	switch {
-	case len(code) != 6:
-		return code
-	case strings.HasSuffix(code, "0000"):
-		return code[:2]
-	case strings.HasSuffix(code, "00"):
-		return code[:4]
-	}
-	return code
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pubdata/internal/audit"
+	"pubdata/internal/ident"
 	"pubdata/internal/org"
 	"pubdata/internal/store"
 )
@@ -131,7 +132,7 @@ func (e *Engine) Notices(ctx context.Context, a audit.Actor, f NoticeFilter) ([]
 	args := []any{a.AgencyID}
 	where := []string{`(against_agency_id = $1 OR authority_agency_id = $1`}
 	if a.Role == "authority_reviewer" || a.Role == "chief_data_officer" && strings.HasSuffix(a.Jurisdiction, "00") && a.AgencyID != 0 {
-		args = append(args, jurisdictionPrefix(a.Jurisdiction)+"%")
+		args = append(args, ident.DivisionPrefix(a.Jurisdiction)+"%")
 		where[0] += ` OR jurisdiction_code LIKE $2`
 	}
 	where[0] += `)`

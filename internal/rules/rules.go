@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"pubdata/internal/apperr"
+	"pubdata/internal/ident"
 )
 
 //go:embed profiles/*.json
@@ -334,15 +335,6 @@ func (s *Set) Names() []string {
 	return out
 }
 
-// jurisdictionPrefix strips trailing "00" pairs of a 6-digit code:
-// 440000 → "44", 441300 → "4413", 441302 → "441302".
-func jurisdictionPrefix(code string) string {
-	for len(code) > 2 && strings.HasSuffix(code, "00") {
-		code = code[:len(code)-2]
-	}
-	return code
-}
-
 // ForJurisdiction returns the profile whose jurisdiction is the longest
 // prefix match of the 6-digit GB/T 2260 code (441302 → huizhou; 440100 →
 // guangdong), or nil if none matches.
@@ -357,7 +349,7 @@ func (s *Set) ForJurisdiction(code string) *Profile {
 		if p.Jurisdiction == "" {
 			continue
 		}
-		pre := jurisdictionPrefix(p.Jurisdiction)
+		pre := ident.DivisionPrefix(p.Jurisdiction)
 		if strings.HasPrefix(code, pre) && len(pre) > bestLen {
 			best, bestLen = p, len(pre)
 		}
