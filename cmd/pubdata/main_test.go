@@ -106,7 +106,7 @@ func TestUserAddRefusesBadInput(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"user", "add", "--username", "x", "--role", "auditor", "--password-stdin", "--data", dir},           // bad username and no jurisdiction
-		{"user", "add", "--username", "ops", "--role", "wizard", "--password-stdin", "--data", dir},           // unknown role
+		{"user", "add", "--username", "ops", "--role", "wizard", "--password-stdin", "--data", dir},          // unknown role
 		{"user", "add", "--username", "ops", "--role", "auditor", "--jurisdiction", "440000", "--data", dir}, // password on the command line is not offered
 	} {
 		if code, _, _ := run(t, "Str0ng#Passw0rd\n", args...); code == 0 {
