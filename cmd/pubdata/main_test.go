@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +146,21 @@ func TestServeEndToEnd(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exited %d", code)
+	}
+}
+
+// TestDemoNeverErasesARealDataDirectory: pubdata demo starts from a fresh
+// database, but refuses to wipe a directory it did not create.
+func TestDemoNeverErasesARealDataDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := run(t, "Str0ng#Passw0rd\n", "user", "add", "--username", "ops", "--role", "auditor", "--jurisdiction", "440000", "--password-stdin", "--data", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	code, _, errs := run(t, "", "demo", "--addr", "127.0.0.1:0", "--data", dir)
+	if code == 0 || !strings.Contains(errs, "refusing to erase") {
+		t.Fatalf("demo on a real data directory: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(dir + "/pubdata.db"); err != nil {
+		t.Fatal("the real database is gone")
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -44,7 +43,7 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	if withDemo {
 		sf.data = m.env("PUBDATA_DATA", filepath.Join(os.TempDir(), "pubdata-demo"))
 	}
-	fresh := fs.Bool("keep", false, "demo: keep an existing demo database instead of starting fresh")
+	keep := fs.Bool("keep", false, "demo: keep an existing demo database instead of starting fresh")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,8 +51,8 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 		if sf.db != "" {
 			return usageError("demo runs on a fresh embedded database: use --data, not --db")
 		}
-		if !*fresh {
-			if err := os.RemoveAll(sf.data); err != nil {
+		if !*keep {
+			if err := resetDemoDir(sf.data); err != nil {
 				return err
 			}
 		}
@@ -83,6 +82,29 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 			fmt.Fprintf(m.Stdout, "pubdata: serving %s on %s (%s)\n", a.DB.Where, url, a.DB.Dialect)
 		}
 	})
+}
+
+// demoMarker marks a directory the demo created, so that the demo never
+// erases a directory it did not make (say, a real node's --data).
+const demoMarker = ".pubdata-demo"
+
+func resetDemoDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	if len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
+			return fmt.Errorf("refusing to erase %s: it was not made by pubdata demo; choose an empty or new --data directory", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("created by pubdata demo; erased on the next demo run\n"), 0o600)
 }
 
 func (m *Main) listen(ctx context.Context, a *app.App, addr string, secure bool, scan time.Duration, announce func(string)) error {
@@ -134,5 +156,3 @@ func (m *Main) migrate(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "%s at schema version %d\n", a.DB.Where, v)
 	return nil
 }
-
-var _ = flag.ErrHelp
