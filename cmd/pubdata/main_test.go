@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -12,6 +13,9 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"pubdata/internal/app"
+	"pubdata/internal/audit"
 )
 
 // run runs the program in-process with the given stdin and arguments.
@@ -106,13 +110,26 @@ func TestAuditVerifyDetectsHandEdits(t *testing.T) {
 func TestUserAddRefusesBadInput(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
-		{"user", "add", "--username", "x", "--role", "auditor", "--password-stdin", "--data", dir},           // bad username and no jurisdiction
-		{"user", "add", "--username", "ops", "--role", "wizard", "--password-stdin", "--data", dir},          // unknown role
-		{"user", "add", "--username", "ops", "--role", "auditor", "--jurisdiction", "440000", "--data", dir}, // password on the command line is not offered
+		{"user", "add", "--username", "x", "--role", "auditor", "--password-stdin", "--data", dir},  // bad username and no jurisdiction
+		{"user", "add", "--username", "ops", "--role", "wizard", "--password-stdin", "--data", dir}, // unknown role
 	} {
 		if code, _, _ := run(t, "Str0ng#Passw0rd\n", args...); code == 0 {
 			t.Errorf("%v succeeded", args)
 		}
+	}
+	// Without --password-stdin a password is generated, shown once, and works.
+	code, out, errs := run(t, "", "user", "add", "--username", "ops", "--role", "auditor", "--jurisdiction", "440000", "--data", dir)
+	pw, ok := strings.CutPrefix(strings.Split(out, "\n")[0], "generated password (shown once): ")
+	if code != 0 || !ok || len(pw) != 16 {
+		t.Fatalf("generated password: exit %d %q %s", code, out, errs)
+	}
+	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := a.Accounts.Login(context.Background(), audit.Actor{}, "ops", pw); err != nil {
+		t.Fatalf("the generated password does not log in: %v", err)
 	}
 }
 
