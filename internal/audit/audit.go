@@ -184,11 +184,11 @@ const (
 
 // Report is the result of Verify.
 type Report struct {
-	Entries int64  // entries checked
-	OK      bool   // the chain is intact
-	Seq     int64  // the first entry that is wrong (or missing)
-	Problem string // Altered, Removed or Inserted
-	Reason  string // one sentence for the operator
+	Entries int64  `json:"entries"`           // entries checked
+	OK      bool   `json:"ok"`                // the chain is intact
+	Seq     int64  `json:"seq,omitempty"`     // the first entry that is wrong (or missing)
+	Problem string `json:"problem,omitempty"` // Altered, Removed or Inserted
+	Reason  string `json:"reason,omitempty"`  // one sentence for the operator
 }
 
 // Verify walks the whole chain from the first entry and reports the first

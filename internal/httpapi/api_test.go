@@ -60,6 +60,7 @@ func TestBadInputGetsProblemAndChangesNothing(t *testing.T) {
 			{"unknown jurisdiction", admin, "POST", "/api/v1/agencies", []byte(`{"credit_code":"` + good + `","name":"某局","jurisdiction_code":"990000"}`), 404, "jurisdiction.not_found", "jurisdiction_code"},
 			{"bad path id", admin, "GET", "/api/v1/agencies/abc", nil, 400, "request.id", "id"},
 			{"bad filter", admin, "GET", "/api/v1/agencies?jurisdiction=44", nil, 400, "filter.jurisdiction", "jurisdiction"},
+			{"unknown deadline key", admin, "GET", "/api/v1/calendar/workdays?from=2026-03-02&n=0&deadline=no.such.key", nil, 400, "calendar.deadline", "deadline"},
 			{"bad date", admin, "GET", "/api/v1/calendar/days/2025-02-30", nil, 400, "date.invalid", "date"},
 			{"county code that is a city", admin, "POST", "/api/v1/jurisdictions", []byte(`{"code":"440700"}`), 400, "jurisdiction.level", "code"},
 			{"unknown case kind", officer, "POST", "/api/v1/cases", []byte(`{"kind":"nope"}`), 400, "case.kind", "kind"},

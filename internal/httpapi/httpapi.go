@@ -445,6 +445,9 @@ func (h *api) addWorkdays(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+		if v, ok := prof.Get(key); !ok || v.Kind != rules.KindDeadline {
+			return apperr.Invalidf("calendar.deadline", "deadline", "规则配置 "+prof.Name+" 中没有期限 "+key, "rule profile "+prof.Name+" has no deadline "+key)
+		}
 		dl, err := prof.Deadline(key)
 		if err != nil {
 			return err

@@ -25,11 +25,12 @@ const (
 
 // StateDef describes one state of a kind.
 type StateDef struct {
-	Name     State
-	ZH, EN   string
-	Deadline string // rule-profile key of the deadline that starts on entering this state; "" for none
-	Owes     Party  // the party that is late when the deadline passes
-	Terminal bool
+	Name     State  `json:"name"`
+	ZH       string `json:"zh"`
+	EN       string `json:"en"`
+	Deadline string `json:"deadline,omitempty"` // rule-profile key of the deadline that starts on entering this state; "" for none
+	Owes     Party  `json:"owes,omitempty"`     // the party that is late when the deadline passes
+	Terminal bool   `json:"terminal"`
 }
 
 // Transition is an action that moves a case from one state to another.

@@ -44,7 +44,7 @@ var ShareConditional = &Kind{
 		{Action: "agree", ZH: "同意共享", EN: "Agree", From: []State{"requested"}, To: "agreed", By: Respondent, Roles: []string{"agency_officer"}},
 		{Action: "refuse", ZH: "拒绝共享", EN: "Refuse", From: []State{"requested"}, To: "refused", By: Respondent, Roles: []string{"agency_officer"}, Requires: []string{"legal_basis"}},
 		{Action: "fulfil", ZH: "完成共享", EN: "Fulfil", From: []State{"agreed"}, To: "fulfilled", By: Respondent, Roles: []string{"agency_officer"}},
-		{Action: "withdraw", ZH: "撤回", EN: "Withdraw", From: []State{"requested"}, To: "withdrawn", By: Applicant, Roles: []string{"agency_officer", "agency_user"}},
+		{Action: "withdraw", ZH: "撤回", EN: "Withdraw", From: []State{"requested"}, To: "withdrawn", By: Applicant, Roles: []string{"agency_officer"}},
 	},
 	Fields: []Field{{Name: "legal_basis", ZH: "拒绝的法律、法规、规章依据", EN: "Legal basis of the refusal"}},
 }

@@ -95,20 +95,21 @@ func (m Measure) Draft() bool { return m.Status == StatusDraft }
 
 // Value is one rule value of a profile.
 type Value struct {
-	Key         string   // dotted, lowercase, e.g. "share.conditional.reply"
-	Kind        Kind     // what the payload is
-	WorkingDays int      // deadline
-	Months      int      // period
-	Bool        bool     // switch
-	Number      int      // number
-	Text        string   // text
-	List        []string // list
-	Basis       string   // articles, e.g. "GD-290 §11, MZ §8"
-	Default     bool     // an administrative default: the measure sets no number
-	ZH, EN      string   // short description
-	Quote       string   // short excerpt of the article text
-	Profile     string   // the profile that set it (for inherited values)
-	Source      string   // "embedded" or the override file that set it
+	Key         string   `json:"key"`                    // dotted, lowercase, e.g. "share.conditional.reply"
+	Kind        Kind     `json:"kind"`                   // what the payload is
+	WorkingDays int      `json:"working_days,omitempty"` // deadline
+	Months      int      `json:"months,omitempty"`       // period
+	Bool        bool     `json:"bool,omitempty"`         // switch
+	Number      int      `json:"number,omitempty"`       // number
+	Text        string   `json:"text,omitempty"`         // text
+	List        []string `json:"list,omitempty"`         // list
+	Basis       string   `json:"basis"`                  // articles, e.g. "GD-290 §11, MZ §8"
+	Default     bool     `json:"default"`                // an administrative default: the measure sets no number
+	ZH          string   `json:"zh"`                     // short description
+	EN          string   `json:"en"`
+	Quote       string   `json:"quote,omitempty"`  // short excerpt of the article text
+	Profile     string   `json:"profile"`          // the profile that set it (for inherited values)
+	Source      string   `json:"source,omitempty"` // "embedded" or the override file that set it
 }
 
 // basisPart matches one citation: a measure code and an article, or a
