@@ -104,6 +104,12 @@ func As(err error) (*Error, bool) {
 	return nil, false
 }
 
+// Is reports whether err is an *Error with the same code as target.
+func Is(err error, target *Error) bool {
+	e, ok := As(err)
+	return ok && e.Code == target.Code
+}
+
 // KindOf returns the kind of err: Internal unless err wraps an *Error.
 func KindOf(err error) Kind {
 	if e, ok := As(err); ok {

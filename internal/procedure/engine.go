@@ -84,6 +84,7 @@ type Engine struct {
 	rules *rules.Set
 	orgs  *org.Service
 	kinds map[string]*Kind
+	hooks map[string][]Hook
 	log   *slog.Logger
 	now   func() time.Time
 }
@@ -93,7 +94,7 @@ func (e *Engine) SetClock(now func() time.Time) { e.now = now }
 
 // NewEngine returns an engine knowing the Builtin kinds.
 func NewEngine(db *store.DB, trail *audit.Trail, cal *calendar.Calendar, rs *rules.Set, orgs *org.Service, log *slog.Logger) *Engine {
-	e := &Engine{db: db, trail: trail, cal: cal, rules: rs, orgs: orgs, kinds: map[string]*Kind{}, log: log, now: time.Now}
+	e := &Engine{db: db, trail: trail, cal: cal, rules: rs, orgs: orgs, kinds: map[string]*Kind{}, hooks: map[string][]Hook{}, log: log, now: time.Now}
 	for _, k := range Builtin {
 		if err := e.Register(k); err != nil {
 			panic(err)
@@ -157,9 +158,31 @@ func errKind(name string) error {
 	return apperr.Invalidf("case.kind", "kind", "未知的办件类型："+name, "unknown case kind: "+name)
 }
 
-// Open opens a case in the kind's initial state, starting its deadline.
-// The actor acts for the applicant agency. Errors: Invalid, Forbidden, NotFound.
+// Open opens a case in the kind's initial state, starting its deadline, in
+// a transaction of its own. The actor acts for the applicant agency. Kinds
+// that belong to a domain (DomainOnly) are opened by that domain's service
+// with OpenTx, never directly. Errors: Invalid, Forbidden, NotFound.
 func (e *Engine) Open(ctx context.Context, a audit.Actor, in OpenInput) (Case, error) {
+	if k, ok := e.kinds[in.Kind]; ok && k.DomainOnly {
+		return Case{}, apperr.Invalidf("case.domain_only", "kind", k.ZH+"由业务模块发起，不能直接创建", k.EN+" cases are opened by their own module, not directly")
+	}
+	var c Case
+	err := e.db.WriteAt(ctx, e.now(), func(tx *store.Tx) error {
+		var err error
+		c, err = e.OpenTx(ctx, tx, a, in)
+		return err
+	})
+	return c, err
+}
+
+// Now is the engine's clock; domain services that open or act on cases in
+// their own transactions start them at this time.
+func (e *Engine) Now() time.Time { return e.now() }
+
+// OpenTx opens a case inside the caller's transaction, so that a domain
+// change (a catalog version submitted, a request filed) and its case commit
+// together. The deadline runs from tx.Now.
+func (e *Engine) OpenTx(ctx context.Context, tx *store.Tx, a audit.Actor, in OpenInput) (Case, error) {
 	k, ok := e.kinds[in.Kind]
 	if !ok {
 		return Case{}, errKind(in.Kind)
@@ -203,27 +226,27 @@ func (e *Engine) Open(ctx context.Context, a audit.Actor, in OpenInput) (Case, e
 	if c.Fields == nil {
 		c.Fields = map[string]string{}
 	}
-	err = e.db.WriteAt(ctx, e.now(), func(tx *store.Tx) error {
-		c.CreatedAt, c.UpdatedAt = tx.Now, tx.Now
-		if err := e.startDeadline(&c, k, tx.Now); err != nil {
-			return err
-		}
-		fields, _ := json.Marshal(c.Fields)
-		err := tx.QueryRowContext(ctx, `INSERT INTO cases(kind, state, title, jurisdiction_code, profile, applicant_agency_id, respondent_agency_id, object_type, object_id, fields,
-			due_key, due_basis, due_party, started_at, due_date, due_at, created_by, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18) RETURNING id`,
-			c.Kind, string(c.State), c.Title, c.Jurisdiction, c.Profile, c.ApplicantAgencyID, c.RespondentAgencyID, c.ObjectType, c.ObjectID, string(fields),
-			c.DueKey, c.DueBasis, string(c.DueParty), tx.Dialect.NullTime(c.StartedAt), c.DueDate, tx.Dialect.NullTime(c.DueAt), nullID(a.UserID), tx.Dialect.Time(tx.Now)).Scan(&c.ID)
-		if err != nil {
-			return fmt.Errorf("open case: %w", err)
-		}
-		if err := insertEvent(ctx, tx, c.ID, "open", "", c.State, a, c.Fields); err != nil {
-			return err
-		}
-		return e.trail.Append(ctx, tx, a, audit.Event{Action: "case.open", ObjectType: "case", ObjectID: strconv.FormatInt(c.ID, 10),
-			Detail: fmt.Sprintf("%s %s due %s", c.Kind, c.State, c.DueDate)})
-	})
-	return c, err
+	c.CreatedAt, c.UpdatedAt = tx.Now, tx.Now
+	if err := e.startDeadline(&c, k, tx.Now); err != nil {
+		return Case{}, err
+	}
+	fields, _ := json.Marshal(c.Fields)
+	err = tx.QueryRowContext(ctx, `INSERT INTO cases(kind, state, title, jurisdiction_code, profile, applicant_agency_id, respondent_agency_id, object_type, object_id, fields,
+		due_key, due_basis, due_party, started_at, due_date, due_at, created_by, created_at, updated_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18) RETURNING id`,
+		c.Kind, string(c.State), c.Title, c.Jurisdiction, c.Profile, c.ApplicantAgencyID, c.RespondentAgencyID, c.ObjectType, c.ObjectID, string(fields),
+		c.DueKey, c.DueBasis, string(c.DueParty), tx.Dialect.NullTime(c.StartedAt), c.DueDate, tx.Dialect.NullTime(c.DueAt), nullID(a.UserID), tx.Dialect.Time(tx.Now)).Scan(&c.ID)
+	if err != nil {
+		return Case{}, fmt.Errorf("open case: %w", err)
+	}
+	if err := insertEvent(ctx, tx, c.ID, "open", "", c.State, a, c.Fields); err != nil {
+		return Case{}, err
+	}
+	if err := e.trail.Append(ctx, tx, a, audit.Event{Action: "case.open", ObjectType: "case", ObjectID: strconv.FormatInt(c.ID, 10),
+		Detail: fmt.Sprintf("%s %s due %s", c.Kind, c.State, c.DueDate)}); err != nil {
+		return Case{}, err
+	}
+	return c, nil
 }
 
 func nullID(id int64) any {
@@ -323,86 +346,109 @@ func visible(c *Case, a audit.Actor) bool {
 	return a.Role == "authority_reviewer" && org.Covers(a.Jurisdiction, c.Jurisdiction)
 }
 
-// Act takes an action on a case for the actor. The actor must act for the
-// party the transition names, in one of its roles, and fill its required
-// fields. Errors: NotFound (no such case, or not visible), Forbidden,
-// Invalid (missing fields, unknown action), Conflict (not possible in the
-// current state, or the case moved meanwhile).
+// Act takes an action on a case for the actor, in a transaction of its
+// own. The actor must act for the party the transition names, in one of its
+// roles, and fill its required fields. A refusal is audited. Errors:
+// NotFound (no such case, or not visible), Forbidden, Invalid (missing
+// fields, unknown action), Conflict (not possible in the current state), or
+// whatever a domain hook returns.
 func (e *Engine) Act(ctx context.Context, a audit.Actor, id int64, action string, fields map[string]string) (Case, error) {
-	if err := checkFields(fields); err != nil {
-		return Case{}, err
-	}
 	var c Case
 	err := e.db.WriteAt(ctx, e.now(), func(tx *store.Tx) error {
-		q := `SELECT ` + caseColumns + ` FROM cases WHERE id = $1`
-		if tx.Dialect == store.Postgres {
-			q += ` FOR UPDATE`
-		}
 		var err error
-		c, err = scanCase(tx.QueryRowContext(ctx, q, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return errCaseNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if !visible(&c, a) {
-			return errCaseNotFound
-		}
-		k, ok := e.kinds[c.Kind]
-		if !ok {
-			return fmt.Errorf("case %d: kind %s not registered", id, c.Kind)
-		}
-		t, ok := k.Transition(action)
-		if !ok {
-			return apperr.Invalidf("case.action", "action", "该办件没有此操作："+action, "no such action for this case: "+action)
-		}
-		if !slices.Contains(t.From, c.State) {
-			return apperr.New(apperr.Conflict, "case.state", fmt.Sprintf("办件当前状态为“%s”，不能%s", stateZH(k, c.State), t.ZH),
-				fmt.Sprintf("the case is %s; %s is not possible now", c.State, t.Action))
-		}
-		if party(&c, a) != t.By || len(t.Roles) > 0 && !slices.Contains(t.Roles, a.Role) {
-			return e.deny(ctx, tx, a, c.ID, action)
-		}
-		var missing apperr.List
-		for _, f := range t.Requires {
-			if strings.TrimSpace(fields[f]) == "" {
-				zh, en := fieldName(k, f)
-				missing = append(missing, apperr.Invalidf("case.field_required", f, t.ZH+"须填写"+zh, t.Action+" requires "+en))
-			}
-		}
-		if len(missing) > 0 {
-			return missing
-		}
-		from := c.State
-		c.State = t.To
-		for f, v := range fields {
-			c.Fields[f] = v
-		}
-		c.UpdatedAt = tx.Now
-		if err := e.startDeadline(&c, k, tx.Now); err != nil {
-			return err
-		}
-		b, _ := json.Marshal(c.Fields)
-		if _, err := tx.ExecContext(ctx, `UPDATE cases SET state=$1, fields=$2, due_key=$3, due_basis=$4, due_party=$5, started_at=$6, due_date=$7, due_at=$8, overdue=$9, closed=$10, updated_at=$11 WHERE id=$12`,
-			string(c.State), string(b), c.DueKey, c.DueBasis, string(c.DueParty), tx.Dialect.NullTime(c.StartedAt), c.DueDate, tx.Dialect.NullTime(c.DueAt), c.Overdue, c.Closed, tx.Dialect.Time(tx.Now), c.ID); err != nil {
-			return fmt.Errorf("case %d %s: %w", id, action, err)
-		}
-		if err := insertEvent(ctx, tx, c.ID, action, from, c.State, a, fields); err != nil {
-			return err
-		}
-		return e.trail.Append(ctx, tx, a, audit.Event{Action: "case." + action, ObjectType: "case", ObjectID: strconv.FormatInt(c.ID, 10),
-			Detail: fmt.Sprintf("%s %s -> %s", c.Kind, from, c.State)})
+		c, err = e.ActTx(ctx, tx, a, id, action, fields)
+		return err
 	})
+	if apperr.Is(err, errNotYourTurn) {
+		// The change rolled back; the refusal is recorded on its own.
+		_ = e.trail.Record(context.WithoutCancel(ctx), a, audit.Event{Action: "case." + action, ObjectType: "case", ObjectID: strconv.FormatInt(id, 10), Outcome: audit.Denied})
+	}
 	return c, err
 }
 
-// deny records the refusal in its own transaction (the change's transaction
-// rolls back) and returns Forbidden.
-func (e *Engine) deny(ctx context.Context, tx *store.Tx, a audit.Actor, id int64, action string) error {
-	_ = tx.Rollback()
-	_ = e.trail.Record(context.WithoutCancel(ctx), a, audit.Event{Action: "case." + action, ObjectType: "case", ObjectID: strconv.FormatInt(id, 10), Outcome: audit.Denied})
-	return apperr.New(apperr.Forbidden, "case.not_your_turn", "您所在机构或角色不能执行此操作", "your agency or role may not take this action")
+var errNotYourTurn = apperr.New(apperr.Forbidden, "case.not_your_turn", "您所在机构或角色不能执行此操作", "your agency or role may not take this action")
+
+// ActTx is Act inside the caller's transaction; the kind's hooks run in it.
+func (e *Engine) ActTx(ctx context.Context, tx *store.Tx, a audit.Actor, id int64, action string, fields map[string]string) (Case, error) {
+	if err := checkFields(fields); err != nil {
+		return Case{}, err
+	}
+	q := `SELECT ` + caseColumns + ` FROM cases WHERE id = $1`
+	if tx.Dialect == store.Postgres {
+		q += ` FOR UPDATE`
+	}
+	c, err := scanCase(tx.QueryRowContext(ctx, q, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Case{}, errCaseNotFound
+	}
+	if err != nil {
+		return Case{}, err
+	}
+	if !visible(&c, a) {
+		return Case{}, errCaseNotFound
+	}
+	k, ok := e.kinds[c.Kind]
+	if !ok {
+		return Case{}, fmt.Errorf("case %d: kind %s not registered", id, c.Kind)
+	}
+	t, ok := k.Transition(action)
+	if !ok {
+		return Case{}, apperr.Invalidf("case.action", "action", "该办件没有此操作："+action, "no such action for this case: "+action)
+	}
+	if !slices.Contains(t.From, c.State) {
+		return Case{}, apperr.New(apperr.Conflict, "case.state", fmt.Sprintf("办件当前状态为“%s”，不能%s", stateZH(k, c.State), t.ZH),
+			fmt.Sprintf("the case is %s; %s is not possible now", c.State, t.Action))
+	}
+	if a.Username != "system" && (party(&c, a) != t.By || len(t.Roles) > 0 && !slices.Contains(t.Roles, a.Role)) {
+		return Case{}, errNotYourTurn
+	}
+	var missing apperr.List
+	for _, f := range t.Requires {
+		if strings.TrimSpace(fields[f]) == "" {
+			zh, en := fieldName(k, f)
+			missing = append(missing, apperr.Invalidf("case.field_required", f, t.ZH+"须填写"+zh, t.Action+" requires "+en))
+		}
+	}
+	if len(missing) > 0 {
+		return Case{}, missing
+	}
+	from := c.State
+	c.State = t.To
+	for f, v := range fields {
+		c.Fields[f] = v
+	}
+	c.UpdatedAt = tx.Now
+	if err := e.startDeadline(&c, k, tx.Now); err != nil {
+		return Case{}, err
+	}
+	b, _ := json.Marshal(c.Fields)
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state=$1, fields=$2, due_key=$3, due_basis=$4, due_party=$5, started_at=$6, due_date=$7, due_at=$8, overdue=$9, closed=$10, updated_at=$11 WHERE id=$12`,
+		string(c.State), string(b), c.DueKey, c.DueBasis, string(c.DueParty), tx.Dialect.NullTime(c.StartedAt), c.DueDate, tx.Dialect.NullTime(c.DueAt), c.Overdue, c.Closed, tx.Dialect.Time(tx.Now), c.ID); err != nil {
+		return Case{}, fmt.Errorf("case %d %s: %w", id, action, err)
+	}
+	if err := insertEvent(ctx, tx, c.ID, action, from, c.State, a, fields); err != nil {
+		return Case{}, err
+	}
+	if err := e.trail.Append(ctx, tx, a, audit.Event{Action: "case." + action, ObjectType: "case", ObjectID: strconv.FormatInt(c.ID, 10),
+		Detail: fmt.Sprintf("%s %s -> %s", c.Kind, from, c.State)}); err != nil {
+		return Case{}, err
+	}
+	for _, h := range e.hooks[c.Kind] {
+		if err := h(ctx, tx, a, &c, action, from); err != nil {
+			return Case{}, err
+		}
+	}
+	return c, nil
+}
+
+// Hook is a domain's reaction to a transition, run in the transition's
+// transaction: a catalog publishes the version its review approved. An
+// error undoes the transition.
+type Hook func(ctx context.Context, tx *store.Tx, a audit.Actor, c *Case, action string, from State) error
+
+// OnTransition registers a hook for every transition of a kind.
+func (e *Engine) OnTransition(kind string, h Hook) {
+	e.hooks[kind] = append(e.hooks[kind], h)
 }
 
 func stateZH(k *Kind, s State) string {

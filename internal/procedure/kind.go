@@ -59,6 +59,9 @@ type Kind struct {
 	States      []StateDef
 	Transitions []Transition
 	Fields      []Field
+	// DomainOnly kinds are opened by their domain's service (OpenTx), which
+	// binds the case to its object; the generic API cannot open them.
+	DomainOnly bool
 }
 
 // State returns the definition of s.
