@@ -15,6 +15,7 @@ import (
 	"pubdata/internal/audit"
 	"pubdata/internal/auth"
 	"pubdata/internal/calendar"
+	"pubdata/internal/catalog"
 	"pubdata/internal/org"
 	"pubdata/internal/procedure"
 	"pubdata/internal/rules"
@@ -41,6 +42,7 @@ type App struct {
 	Rules    *rules.Set
 	Calendar *calendar.Calendar
 	Cases    *procedure.Engine
+	Catalog  *catalog.Service
 	Log      *slog.Logger
 	Started  time.Time
 }
@@ -101,6 +103,7 @@ func build(ctx context.Context, cfg Config, db *store.DB) (*App, error) {
 		Accounts: auth.NewService(db, trail, orgs, cfg.Auth),
 		Cases:    procedure.NewEngine(db, trail, cal, rs, orgs, cfg.Logger),
 	}
+	a.Catalog = catalog.NewService(db, trail, rs, orgs, a.Cases)
 	return a, nil
 }
 

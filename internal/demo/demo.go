@@ -157,6 +157,9 @@ func Load(ctx context.Context, a *app.App) ([]Account, error) {
 			return nil, err
 		}
 	}
+	if err := catalogReviews(ctx, a); err != nil {
+		return nil, err
+	}
 	if err := cases(ctx, a, agencies); err != nil {
 		return nil, err
 	}
@@ -174,8 +177,8 @@ func actorOf(ctx context.Context, a *app.App, username string) (audit.Actor, err
 	return (&auth.Principal{User: u}).Actor("127.0.0.1", "demo"), nil
 }
 
-// cases opens statutory cases in every state; some are back-dated so that
-// one is overdue and raises a supervision notice.
+// cases opens sharing cases in every state (back-dated), then runs the
+// overdue scan so that late cases raise supervision notices.
 func cases(ctx context.Context, a *app.App, ags map[string]org.Agency) error {
 	now := time.Now()
 	at := func(t time.Time) { a.Cases.SetClock(func() time.Time { return t }) }
@@ -189,10 +192,6 @@ func cases(ctx context.Context, a *app.App, ags map[string]org.Agency) error {
 		ago                             time.Duration
 		steps                           []step
 	}{
-		{"gd.police", "catalog_review", "人口基本信息（户籍登记信息）目录", "", 2 * time.Hour, nil},
-		{"gd.civil", "catalog_review", "婚姻登记信息目录", "", 30 * 24 * time.Hour, nil}, // overdue
-		{"gd.hrss", "catalog_review", "社会保险参保信息目录", "", 3 * 24 * time.Hour, []step{{"gd.reviewer", "return", map[string]string{"reasons": "共享条件未写明依据，请补充（GD-290 §13）"}}}},
-		{"hz.police", "catalog_review", "惠州市居住证信息目录", "", 24 * time.Hour, []step{{"hz.reviewer", "approve", nil}}},
 		{"hz.health", "share_conditional", "申请共享户籍人口信息（出生医学证明核验）", "惠州市公安局", time.Hour, nil},
 		{"gd.hrss", "share_conditional", "申请共享婚姻登记信息（社保待遇核定）", "广东省民政厅", 5 * 24 * time.Hour, []step{{"gd.civil", "agree", nil}}},
 		{"hz.health", "share_conditional", "申请共享居住证信息", "惠州市公安局", 2 * 24 * time.Hour, []step{{"hz.police", "refuse", map[string]string{"legal_basis": "《居住证暂行条例》第十七条：国家机关及其工作人员对在工作过程中知悉的居住证持有人个人信息应当予以保密"}}}},

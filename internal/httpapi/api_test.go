@@ -149,28 +149,36 @@ func TestCreateAgencyAndCaseThroughTheAPI(t *testing.T) {
 		if list.Count != 1 || list.Items[0].Name != "惠州市残疾人联合会" {
 			t.Fatalf("agency search: %+v", list)
 		}
-		// An officer opens a review; a reviewer of another city cannot see it.
-		officer := apptest.Login(t, srv, "hz.police")
+		// A consumer asks a Huizhou source agency for conditional data; an
+		// agency of another city cannot see the request.
+		officer := apptest.Login(t, srv, "hz.health")
+		var source struct {
+			Items []struct{ ID int64 }
+		}
+		officer.Do("GET", "/api/v1/agencies?q=惠州市公安局", nil, &source)
 		var c struct {
 			ID      int64
 			DueDate string `json:"due_date"`
 		}
-		if st := officer.Do("POST", "/api/v1/cases", map[string]any{"kind": "catalog_review", "title": "目录"}, &c); st != 201 || c.DueDate == "" {
+		if st := officer.Do("POST", "/api/v1/cases", map[string]any{"kind": "share_conditional", "title": "申请", "respondent_agency_id": source.Items[0].ID}, &c); st != 201 || c.DueDate == "" {
 			t.Fatalf("open case: %d %+v", st, c)
 		}
-		other := apptest.Login(t, srv, "jm.reviewer")
+		if st := officer.Do("POST", "/api/v1/cases", map[string]any{"kind": "catalog_review", "title": "目录"}, nil); st != 400 {
+			t.Fatalf("a catalog review opened through the generic API: %d", st)
+		}
+		other := apptest.Login(t, srv, "jm.police")
 		if st := other.Do("GET", "/api/v1/cases/"+itoa(c.ID), nil, nil); st != 404 {
 			t.Fatalf("another city's reviewer reads the case: %d", st)
 		}
-		if st := other.Do("POST", "/api/v1/cases/"+itoa(c.ID)+"/actions/approve", map[string]any{}, nil); st != 404 {
-			t.Fatalf("another city's reviewer approves: %d", st)
+		if st := other.Do("POST", "/api/v1/cases/"+itoa(c.ID)+"/actions/agree", map[string]any{}, nil); st != 404 {
+			t.Fatalf("another city's agency answers: %d", st)
 		}
-		rev := apptest.Login(t, srv, "hz.reviewer")
-		if st := rev.Do("POST", "/api/v1/cases/"+itoa(c.ID)+"/actions/return", map[string]any{"fields": map[string]string{}}, nil); st != 400 {
-			t.Fatalf("return without reasons: %d", st)
+		src := apptest.Login(t, srv, "hz.police")
+		if st := src.Do("POST", "/api/v1/cases/"+itoa(c.ID)+"/actions/refuse", map[string]any{"fields": map[string]string{}}, nil); st != 400 {
+			t.Fatalf("refusal without legal basis: %d", st)
 		}
-		if st := rev.Do("POST", "/api/v1/cases/"+itoa(c.ID)+"/actions/approve", map[string]any{}, nil); st != 200 {
-			t.Fatalf("approve: %d", st)
+		if st := src.Do("POST", "/api/v1/cases/"+itoa(c.ID)+"/actions/agree", map[string]any{}, nil); st != 200 {
+			t.Fatalf("agree: %d", st)
 		}
 		// Logging out revokes the session token.
 		if st := officer.Do("DELETE", "/api/v1/session", nil, nil); st != http.StatusNoContent {

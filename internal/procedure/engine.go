@@ -152,6 +152,10 @@ type OpenInput struct {
 	ObjectType         string            `json:"object_type"`
 	ObjectID           string            `json:"object_id"`
 	Fields             map[string]string `json:"fields"`
+	// OnBehalf lets a domain service open a case whose applicant is not the
+	// actor's agency (an update the authority asks of an agency, whoever
+	// records it). The API never sets it.
+	OnBehalf bool `json:"-"`
 }
 
 func errKind(name string) error {
@@ -190,7 +194,7 @@ func (e *Engine) OpenTx(ctx context.Context, tx *store.Tx, a audit.Actor, in Ope
 	if in.ApplicantAgencyID == 0 {
 		in.ApplicantAgencyID = a.AgencyID
 	}
-	if in.ApplicantAgencyID != a.AgencyID && a.Username != "system" {
+	if in.ApplicantAgencyID != a.AgencyID && a.Username != "system" && !in.OnBehalf {
 		return Case{}, apperr.ErrForbidden
 	}
 	if err := checkFields(in.Fields); err != nil {

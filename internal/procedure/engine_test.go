@@ -15,6 +15,7 @@ import (
 	"pubdata/internal/calendar"
 	"pubdata/internal/org"
 	"pubdata/internal/procedure"
+	"pubdata/internal/store"
 )
 
 // at returns the instant of a Shanghai wall-clock time.
@@ -61,7 +62,7 @@ func TestCatalogReviewEndToEnd(t *testing.T) {
 		// Submitted on the last working day before the 2025 National Day break:
 		// the review is due on the 5th working day after it (GD-290 §11).
 		e.SetClock(func() time.Time { return at("2025-09-30 16:00") })
-		c, err := e.Open(ctx, actor(t, a, "gd.police"), procedure.OpenInput{Kind: "catalog_review", Title: "人口基本信息"})
+		c, err := open(t, a, actor(t, a, "gd.police"), procedure.OpenInput{Kind: "catalog_review", Title: "人口基本信息"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +289,7 @@ func TestOverdueAuthorityIsSupervisedFromAbove(t *testing.T) {
 		ctx := context.Background()
 		e := a.Cases
 		e.SetClock(func() time.Time { return at("2026-06-01 10:00") })
-		c, err := e.Open(ctx, actor(t, a, "mz.police"), procedure.OpenInput{Kind: "catalog_review", Title: "梅州目录"})
+		c, err := open(t, a, actor(t, a, "mz.police"), procedure.OpenInput{Kind: "catalog_review", Title: "梅州目录"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -346,4 +347,25 @@ func hasNotice(ns []procedure.Notice, caseID int64) bool {
 		}
 	}
 	return false
+}
+
+// open opens a case the way a domain service does, in its own transaction:
+// catalog reviews are DomainOnly and cannot be opened through Open.
+func open(t *testing.T, a *app.App, who audit.Actor, in procedure.OpenInput) (procedure.Case, error) {
+	t.Helper()
+	var c procedure.Case
+	err := a.DB.WriteAt(context.Background(), a.Cases.Now(), func(tx *store.Tx) error {
+		var err error
+		c, err = a.Cases.OpenTx(context.Background(), tx, who, in)
+		return err
+	})
+	return c, err
+}
+
+func TestDomainOnlyKindsAreNotOpenedDirectly(t *testing.T) {
+	a := apptest.Demo(t, "sqlite")
+	_, err := a.Cases.Open(context.Background(), actor(t, a, "gd.police"), procedure.OpenInput{Kind: "catalog_review"})
+	if code(err) != "case.domain_only" {
+		t.Fatalf("opening a catalog review directly: %v", err)
+	}
 }

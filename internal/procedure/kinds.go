@@ -22,7 +22,8 @@ var CatalogReview = &Kind{
 		{Action: "resubmit", ZH: "重新提交", EN: "Resubmit", From: []State{"returned"}, To: "submitted", By: Applicant, Roles: []string{"agency_officer"}},
 		{Action: "withdraw", ZH: "撤回", EN: "Withdraw", From: []State{"submitted", "returned"}, To: "withdrawn", By: Applicant, Roles: []string{"agency_officer"}},
 	},
-	Fields: []Field{{Name: "reasons", ZH: "退回理由", EN: "Reasons"}},
+	Fields:     []Field{{Name: "reasons", ZH: "退回理由", EN: "Reasons"}},
+	DomainOnly: true, // opened by the catalog for a version (internal/catalog)
 }
 
 // ShareConditional is a request for conditionally shared data (GD-290 §23,
