@@ -101,6 +101,11 @@ const (
 	PermCaseOpen     Permission = "case.open"     // open a case (e.g. submit for review)
 	PermCaseAct      Permission = "case.act"      // act on a case as applicant or respondent
 	PermNoticeRead   Permission = "notice.read"   // see supervision notices
+
+	PermCatalogRead   Permission = "catalog.read"   // search and read the catalog; own drafts; registers
+	PermCatalogEdit   Permission = "catalog.edit"   // draft, change, submit and import the agency's entries and registers
+	PermCatalogReview Permission = "catalog.review" // approve or return versions, settle source conflicts
+	PermCatalogManage Permission = "catalog.manage" // delist an entry, record a change of its legal basis
 )
 
 // policy: which roles hold which permission. Least privilege: the auditor
@@ -117,6 +122,11 @@ var policy = map[Permission][]Role{
 	PermCaseOpen:     {AgencyOfficer},
 	PermCaseAct:      {AgencyOfficer, AuthorityReviewer},
 	PermNoticeRead:   {AuthorityReviewer, ChiefDataOfficer, AgencyOfficer},
+
+	PermCatalogRead:   {AgencyOfficer, AgencyUser, AuthorityReviewer, ChiefDataOfficer, Auditor},
+	PermCatalogEdit:   {AgencyOfficer},
+	PermCatalogReview: {AuthorityReviewer},
+	PermCatalogManage: {AgencyOfficer, AuthorityReviewer},
 }
 
 // Can reports whether the role holds the permission.

@@ -111,31 +111,40 @@ func (s *Service) Create(ctx context.Context, a audit.Actor, m Metadata) (Entry,
 	}
 	var id int64
 	err = s.db.WriteAt(ctx, s.cases.Now(), func(tx *store.Tx) error {
-		var seq int
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM catalog_entries WHERE class_code = $1`, m.ClassCode).Scan(&seq); err != nil {
-			return err
-		}
-		if seq > 999999 {
-			return apperr.New(apperr.Conflict, "catalog.sequence_full", "该分类下的资源代码已用尽", "no resource codes left in this classification")
-		}
-		code := fmt.Sprintf("%s/%06d", m.ClassCode, seq)
-		g, _ := GradesOf(prof)
-		if err := tx.QueryRowContext(ctx, `INSERT INTO catalog_entries(agency_id, jurisdiction_code, class_code, seq, resource_code, status, latest_version,
-			name, summary, keywords, item_names, category, share_type, open_attr, update_freq, data_form, max_grade, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,1,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17) RETURNING id`,
-			ag.ID, ag.JurisdictionCode, m.ClassCode, seq, code, string(StatusDraft), m.Name, m.Summary, strings.Join(m.Keywords, " "), itemNames(m.Items),
-			m.Category(), string(m.ShareType), string(m.OpenAttr), string(m.UpdateFreq), string(m.DataForm), g.Max(m.Items), tx.Dialect.Time(tx.Now)).Scan(&id); err != nil {
-			return fmt.Errorf("create entry: %w", err)
-		}
-		if _, err := insertVersion(ctx, tx, id, 1, VersionDraft, &m, a.UserID); err != nil {
-			return err
-		}
-		return s.trail.Append(ctx, tx, a, audit.Event{Action: "catalog.create", ObjectType: "catalog_entry", ObjectID: strconv.FormatInt(id, 10), Detail: code + " " + m.Name})
+		var err error
+		id, err = s.createTx(ctx, tx, a, ag, prof, &m)
+		return err
 	})
 	if err != nil {
 		return Entry{}, err
 	}
 	return s.entry(ctx, id)
+}
+
+// createTx inserts a new entry and its first, draft version in tx, with
+// the next resource code of its classification. m must be validated.
+func (s *Service) createTx(ctx context.Context, tx *store.Tx, a audit.Actor, ag org.Agency, prof *rules.Profile, m *Metadata) (int64, error) {
+	var seq int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM catalog_entries WHERE class_code = $1`, m.ClassCode).Scan(&seq); err != nil {
+		return 0, err
+	}
+	if seq > 999999 {
+		return 0, apperr.New(apperr.Conflict, "catalog.sequence_full", "该分类下的资源代码已用尽", "no resource codes left in this classification")
+	}
+	code := fmt.Sprintf("%s/%06d", m.ClassCode, seq)
+	g, _ := GradesOf(prof)
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO catalog_entries(agency_id, jurisdiction_code, class_code, seq, resource_code, status, latest_version,
+		name, summary, keywords, item_names, category, share_type, open_attr, update_freq, data_form, max_grade, created_at, updated_at)
+		VALUES ($1,$2,$3,$4,$5,$6,1,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17) RETURNING id`,
+		ag.ID, ag.JurisdictionCode, m.ClassCode, seq, code, string(StatusDraft), m.Name, m.Summary, strings.Join(m.Keywords, " "), itemNames(m.Items),
+		m.Category(), string(m.ShareType), string(m.OpenAttr), string(m.UpdateFreq), string(m.DataForm), g.Max(m.Items), tx.Dialect.Time(tx.Now)).Scan(&id); err != nil {
+		return 0, fmt.Errorf("create entry: %w", err)
+	}
+	if _, err := insertVersion(ctx, tx, id, 1, VersionDraft, m, a.UserID); err != nil {
+		return 0, err
+	}
+	return id, s.trail.Append(ctx, tx, a, audit.Event{Action: "catalog.create", ObjectType: "catalog_entry", ObjectID: strconv.FormatInt(id, 10), Detail: code + " " + m.Name})
 }
 
 func itemNames(items []Item) string {

@@ -38,6 +38,8 @@ type Route struct {
 	Perm    auth.Permission
 	Kind    Kind
 	Handler HandlerFunc
+	// MaxBody overrides the router's body limit for this route (uploads).
+	MaxBody int64
 }
 
 // Authenticator resolves the caller of a request.
@@ -74,6 +76,14 @@ const SessionCookie = "pubdata_session"
 // unsafe methods, then the handler.
 func (rt *Router) Handle(kind Kind, method, pattern string, perm auth.Permission, h HandlerFunc) {
 	r := Route{Method: method, Pattern: pattern, Perm: perm, Kind: kind, Handler: h}
+	rt.routes = append(rt.routes, r)
+	rt.mux.Handle(method+" "+pattern, rt.wrap(r))
+}
+
+// Upload adds a JSON route that accepts a body of up to maxBody bytes
+// (spreadsheets, documents) instead of the router's default.
+func (rt *Router) Upload(method, pattern string, perm auth.Permission, maxBody int64, h HandlerFunc) {
+	r := Route{Method: method, Pattern: pattern, Perm: perm, Kind: API, Handler: h, MaxBody: maxBody}
 	rt.routes = append(rt.routes, r)
 	rt.mux.Handle(method+" "+pattern, rt.wrap(r))
 }
@@ -178,8 +188,12 @@ func (rt *Router) wrap(route Route) http.Handler {
 		ctx := context.WithValue(r.Context(), keyRequestID, rid)
 		ctx = context.WithValue(ctx, keyLang, negotiateLang(r))
 		r = r.WithContext(ctx)
-		if r.Body != nil && rt.MaxBody > 0 {
-			r.Body = http.MaxBytesReader(sw, r.Body, rt.MaxBody)
+		limit := rt.MaxBody
+		if route.MaxBody > 0 {
+			limit = route.MaxBody
+		}
+		if r.Body != nil && limit > 0 {
+			r.Body = http.MaxBytesReader(sw, r.Body, limit)
 		}
 		err := rt.serve(sw, r, route)
 		if err != nil {

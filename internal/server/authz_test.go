@@ -27,6 +27,11 @@ var spec = map[auth.Permission][]auth.Role{
 	auth.PermCaseOpen:     {auth.AgencyOfficer},
 	auth.PermCaseAct:      {auth.AgencyOfficer, auth.AuthorityReviewer},
 	auth.PermNoticeRead:   {auth.AuthorityReviewer, auth.ChiefDataOfficer, auth.AgencyOfficer},
+
+	auth.PermCatalogRead:   {auth.AgencyOfficer, auth.AgencyUser, auth.AuthorityReviewer, auth.ChiefDataOfficer, auth.Auditor},
+	auth.PermCatalogEdit:   {auth.AgencyOfficer},
+	auth.PermCatalogReview: {auth.AuthorityReviewer},
+	auth.PermCatalogManage: {auth.AgencyOfficer, auth.AuthorityReviewer},
 }
 
 // sensitive pins the permission of routes whose exposure would be a breach.

@@ -66,6 +66,7 @@ func New(a *app.App) *httpx.Router {
 		return err
 	})
 	httpapi.Register(rt, a)
+	a.Catalog.Register(rt)
 	web.Register(rt, a)
 	return rt
 }
