@@ -191,7 +191,7 @@ run_fuzz() {
 		pkg=./$(dirname "${file#./}")
 		n=$((n + 1))
 		echo "--- $name in $pkg"
-		if out=$(go test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "$pkg" 2>&1); then
+		if out=$(go test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" -fuzzminimizetime=2s "$pkg" 2>&1); then
 			echo "$out" | tail -n 2
 		else
 			echo "$out"
