@@ -12,7 +12,7 @@ import { startDemo, password } from './harness.mjs';
 
 const DOC_ID = 'https://pubdata.invalid/openapi.json';
 const PERMISSIONS = new Set(['public', 'signed_in', 'org.read', 'org.manage', 'user.manage', 'audit.read', 'rules.read',
-  'calendar.edit', 'case.read', 'case.open', 'case.act', 'notice.read']);
+  'calendar.edit', 'case.read', 'case.open', 'case.act', 'notice.read', 'catalog.read', 'catalog.edit', 'catalog.review', 'catalog.manage']);
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 let node;
@@ -144,7 +144,7 @@ test('every operation has an operationId, a permission and problem-details error
 });
 
 test('every documented operation exists and refuses anonymous callers as its permission says', async () => {
-  const sample = { id: '1', action: 'approve', profile: 'guangdong', date: '2025-10-01' };
+  const sample = { id: '1', action: 'approve', profile: 'guangdong', date: '2025-10-01', kind: 'system' };
   for (const { path, method, op } of operations()) {
     const url = path.replace(/\{(\w+)\}/g, (_, p) => sample[p] ?? 'x');
     const res = await fetch(node.url + url, { method, headers: method === 'GET' ? {} : { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
@@ -211,6 +211,73 @@ test('other read answers match their schemas', async () => {
   }
   const due = await (await get('/api/v1/calendar/workdays?from=2025-09-30&n=5', reviewer)).json();
   assert.equal(due.due, '2025-10-14');
+});
+
+test('catalog answers match their schemas', async () => {
+  const reviewer = await login('gd.reviewer');
+  const police = await login('gd.police');
+  const jm = await login('jm.police');
+
+  // The element register: base data sourced from the legal source departments (GD-290 §14, §18–20).
+  const els = await checkAnswer(await get('/api/v1/catalog/elements', reviewer), 'GET', '/api/v1/catalog/elements', { status: 200 });
+  const source = Object.fromEntries(els.items.map((e) => [e.name, e]));
+  assert.equal(source['公民身份号码']?.source_agency_name, '广东省公安厅');
+  assert.equal(source['统一社会信用代码']?.source_agency_name, '广东省市场监督管理局');
+  assert.equal(source['婚姻登记类型']?.source_agency_name, '广东省民政厅');
+  const some = await checkAnswer(await get('/api/v1/catalog/elements?q=' + encodeURIComponent('证号'), police), 'GET', '/api/v1/catalog/elements', { status: 200 });
+  assert.ok(some.count > 0 && some.items.every((e) => e.name.includes('证号')));
+
+  // An entry from the demo: 人口基本信息 (in review) as its agency and its authority see it.
+  const id = source['公民身份号码'].entry_id;
+  for (const token of [police, reviewer]) {
+    const e = await checkAnswer(await get('/api/v1/catalog/entries/' + id, token), 'GET', '/api/v1/catalog/entries/{id}', { status: 200 });
+    assert.equal(e.name, '人口基本信息（户籍登记信息）');
+    assert.equal(e.status, 'in_review');
+    assert.equal(e.versions[0].state, 'submitted');
+  }
+  // A published entry in its second version, with the diff of the two.
+  const v2 = source['企业名称'].entry_id;
+  const firm = await checkAnswer(await get('/api/v1/catalog/entries/' + v2, jm), 'GET', '/api/v1/catalog/entries/{id}', { status: 200 });
+  assert.equal(firm.published_version, 2);
+  assert.deepEqual(firm.versions.map((v) => v.state), ['published', 'superseded']);
+  const diff = await checkAnswer(await get(`/api/v1/catalog/entries/${v2}/diff?from=1&to=2`, jm), 'GET', '/api/v1/catalog/entries/{id}/diff', { status: 200 });
+  assert.ok(diff.changes.some((c) => c.field === 'update_freq' && c.new === 'realtime'));
+  // An update owed after a change of legal basis (GD-290 §11).
+  const owed = await checkAnswer(await get('/api/v1/catalog/entries/' + source['最低生活保障证编号'].entry_id, reviewer), 'GET', '/api/v1/catalog/entries/{id}', { status: 200 });
+  assert.match(owed.update_due, /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/);
+
+  const conflicts = await checkAnswer(await get('/api/v1/catalog/conflicts', reviewer), 'GET', '/api/v1/catalog/conflicts', { status: 200 });
+  assert.equal(conflicts.count, 0, 'the demo raises no source conflict');
+  await checkAnswer(await get('/api/v1/catalog/conflicts?state=open', police), 'GET', '/api/v1/catalog/conflicts', { status: 200 });
+  const filings = await checkAnswer(await get('/api/v1/catalog/filings', reviewer), 'GET', '/api/v1/catalog/filings', { status: 200 });
+  assert.ok(filings.count >= 3, 'not-shared entries are filed (GD-290 §13)');
+  assert.ok(filings.items.every((f) => f.basis.includes('《')));
+
+  // JM §9: the information system with its documents.
+  const systems = await checkAnswer(await get('/api/v1/catalog/registers/system', jm), 'GET', '/api/v1/catalog/registers/{kind}', { status: 200 });
+  assert.equal(systems.items[0].documents.length, 2);
+
+  // A draft without a name: a problem naming the field; nothing is created.
+  let res = await fetch(node.url + '/api/v1/catalog/entries', {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + police },
+    body: JSON.stringify({ class_code: '1010100100001', summary: '缺少名称', items: [{ name: '姓名', type: 'Z', grade: 'general-3' }] }),
+  });
+  let p = await checkAnswer(res, 'POST', '/api/v1/catalog/entries', { status: 400 });
+  assert.equal(p.code, 'catalog.required');
+  assert.ok(p.errors.some((e) => e.field === 'name'));
+  assert.ok(p.errors.some((e) => e.field === 'items[0].type'), 'every field at fault is named');
+  // An unknown field and a grade over the limit are problems too.
+  res = await fetch(node.url + '/api/v1/catalog/entries', {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + police },
+    body: JSON.stringify({ name: '测试', class_code: '1010100100001', share_type: 'unconditional', items: [{ name: '身份证号', type: 'C', length: 18, grade: 'general-3' }] }),
+  });
+  p = await checkAnswer(res, 'POST', '/api/v1/catalog/entries', { status: 400 });
+  assert.equal(p.errors[0].field, 'items[0].grade');
+  assert.equal(p.errors[0].code, 'catalog.grade_over_limit');
+  // Public users do not read the government catalog.
+  const pub = await login('public');
+  p = await checkAnswer(await get('/api/v1/catalog/entries/' + id, pub), 'GET', '/api/v1/catalog/entries/{id}', { status: 403 });
+  assert.equal(p.code, 'auth.forbidden');
 });
 
 test('errors are problem details in the caller\'s language', async () => {

@@ -15,7 +15,8 @@ type benchmark struct {
 }
 
 var benchmarks = map[string]benchmark{
-	"audit": {about: "audit append in the change's transaction vs a bare insert of the same rows", run: benchAudit},
+	"audit":  {about: "audit append in the change's transaction vs a bare insert of the same rows", run: benchAudit},
+	"search": {about: "catalog search with facets at 10,000 and 100,000 entries (p50/p95)", run: benchSearch},
 }
 
 func (m *Main) bench(ctx context.Context, args []string) error {

@@ -141,6 +141,9 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, a audit.Actor, ag 
 		m.Category(), string(m.ShareType), string(m.OpenAttr), string(m.UpdateFreq), string(m.DataForm), g.Max(m.Items), tx.Dialect.Time(tx.Now)).Scan(&id); err != nil {
 		return 0, fmt.Errorf("create entry: %w", err)
 	}
+	if err := s.reindex(ctx, tx, id); err != nil {
+		return 0, err
+	}
 	if _, err := insertVersion(ctx, tx, id, 1, VersionDraft, m, a.UserID); err != nil {
 		return 0, err
 	}
@@ -234,6 +237,9 @@ func (s *Service) Update(ctx context.Context, a audit.Actor, id int64, m Metadat
 		}
 		if e.PublishedVersion == 0 {
 			if err := s.denormalise(ctx, tx, id, &m, prof); err != nil {
+				return err
+			}
+			if err := s.reindex(ctx, tx, id); err != nil {
 				return err
 			}
 		}
@@ -338,6 +344,9 @@ func (s *Service) Submit(ctx context.Context, a audit.Actor, id int64) (Entry, e
 		}
 		if e.Status == StatusDraft {
 			if _, err := tx.ExecContext(ctx, `UPDATE catalog_entries SET status = $1, updated_at = $2 WHERE id = $3`, string(StatusInReview), tx.Dialect.Time(tx.Now), id); err != nil {
+				return err
+			}
+			if err := s.reindex(ctx, tx, id); err != nil {
 				return err
 			}
 		}
@@ -504,6 +513,9 @@ func (s *Service) onReview(ctx context.Context, tx *store.Tx, a audit.Actor, c *
 			return err
 		}
 	}
+	if err := s.reindex(ctx, tx, v.EntryID); err != nil {
+		return err
+	}
 	return s.trail.Append(ctx, tx, a, audit.Event{Action: "catalog." + action, ObjectType: "catalog_entry", ObjectID: strconv.FormatInt(v.EntryID, 10),
 		Detail: fmt.Sprintf("version %d %s", v.Version, state)})
 }
@@ -600,6 +612,9 @@ func (s *Service) Delist(ctx context.Context, a audit.Actor, id int64, reason st
 	err = s.db.WriteAt(ctx, s.cases.Now(), func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE catalog_entries SET status = $1, delisted_at = $2, delist_reason = $3, updated_at = $2 WHERE id = $4`,
 			string(StatusDelisted), tx.Dialect.Time(tx.Now), reason, id); err != nil {
+			return err
+		}
+		if err := s.reindex(ctx, tx, id); err != nil {
 			return err
 		}
 		return s.trail.Append(ctx, tx, a, audit.Event{Action: "catalog.delist", ObjectType: "catalog_entry", ObjectID: strconv.FormatInt(id, 10), Detail: reason})
@@ -736,4 +751,41 @@ func (s *Service) entry(ctx context.Context, id int64) (Entry, error) {
 		e.UpdateDue = due.String
 	}
 	return e, nil
+}
+
+// EntriesOfVersions maps version IDs (as a review case names its object)
+// to the IDs of their entries, for lists that start from cases.
+func (s *Service) EntriesOfVersions(ctx context.Context, versionIDs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	var args []any
+	for _, v := range versionIDs {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			args = append(args, id)
+		}
+	}
+	for len(args) > 0 {
+		n := min(len(args), 500)
+		marks := make([]string, n)
+		for i := range marks {
+			marks[i] = "$" + strconv.Itoa(i+1)
+		}
+		rows, err := s.db.Read().QueryContext(ctx, `SELECT id, entry_id FROM catalog_versions WHERE id IN (`+strings.Join(marks, ",")+`)`, args[:n]...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var vid, eid int64
+			if err := rows.Scan(&vid, &eid); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[strconv.FormatInt(vid, 10)] = eid
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		args = args[n:]
+	}
+	return out, nil
 }

@@ -75,17 +75,23 @@ const SessionCookie = "pubdata_session"
 // ID, caller resolution, the permission check, CSRF for cookie-authenticated
 // unsafe methods, then the handler.
 func (rt *Router) Handle(kind Kind, method, pattern string, perm auth.Permission, h HandlerFunc) {
-	r := Route{Method: method, Pattern: pattern, Perm: perm, Kind: kind, Handler: h}
-	rt.routes = append(rt.routes, r)
-	rt.mux.Handle(method+" "+pattern, rt.wrap(r))
+	rt.handleRoute(Route{Method: method, Pattern: pattern, Perm: perm, Kind: kind, Handler: h})
 }
 
 // Upload adds a JSON route that accepts a body of up to maxBody bytes
 // (spreadsheets, documents) instead of the router's default.
 func (rt *Router) Upload(method, pattern string, perm auth.Permission, maxBody int64, h HandlerFunc) {
-	r := Route{Method: method, Pattern: pattern, Perm: perm, Kind: API, Handler: h, MaxBody: maxBody}
+	rt.handleRoute(Route{Method: method, Pattern: pattern, Perm: perm, Kind: API, Handler: h, MaxBody: maxBody})
+}
+
+// PageUpload is Upload for a page's form (multipart file uploads).
+func (rt *Router) PageUpload(method, pattern string, perm auth.Permission, maxBody int64, h HandlerFunc) {
+	rt.handleRoute(Route{Method: method, Pattern: pattern, Perm: perm, Kind: Page, Handler: h, MaxBody: maxBody})
+}
+
+func (rt *Router) handleRoute(r Route) {
 	rt.routes = append(rt.routes, r)
-	rt.mux.Handle(method+" "+pattern, rt.wrap(r))
+	rt.mux.Handle(r.Method+" "+r.Pattern, rt.wrap(r))
 }
 
 // API adds a JSON route.

@@ -44,6 +44,7 @@ var homeCards = []struct {
 	key, text, href string
 	perm            auth.Permission
 }{
+	{"area.catalog", "card.catalog", "/catalog", auth.PermCatalogRead},
 	{"nav.cases", "card.cases", "/cases", auth.PermCaseRead},
 	{"nav.notices", "card.notices", "/notices", auth.PermNoticeRead},
 	{"nav.audit", "card.audit", "/audit", auth.PermAuditRead},
@@ -64,7 +65,7 @@ func (p *portal) home(w http.ResponseWriter, r *http.Request) error {
 			d.Cards = append(d.Cards, card{Title: T(lang, c.key), Text: T(lang, c.text), Href: c.href})
 		}
 	}
-	for _, k := range comingAreas {
+	for _, k := range comingFor(u.Role) {
 		d.Coming = append(d.Coming, card{Title: T(lang, k), Text: T(lang, "card.coming")})
 	}
 	actor := httpx.Actor(r)

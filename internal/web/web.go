@@ -88,6 +88,8 @@ func Register(rt *httpx.Router, a *app.App) {
 
 	rt.Page("GET", "/rules", auth.PermRulesRead, p.rulesPage)
 	rt.Page("GET", "/calendar", auth.PermSignedIn, p.calendarPage)
+
+	registerCatalog(rt, a, p)
 }
 
 // --- templates ---
@@ -210,6 +212,7 @@ var liveNav = []struct {
 	perm      auth.Permission
 }{
 	{"nav.home", "/", auth.PermSignedIn},
+	{"area.catalog", "/catalog", auth.PermCatalogRead},
 	{"nav.cases", "/cases", auth.PermCaseRead},
 	{"nav.notices", "/notices", auth.PermNoticeRead},
 	{"nav.audit", "/audit", auth.PermAuditRead},
@@ -256,10 +259,26 @@ func (p *portal) view(r *http.Request, titleKey string, data any) *View {
 			v.Nav = append(v.Nav, navItem{Key: n.key, Href: n.href, Active: active})
 		}
 	}
-	for _, k := range comingAreas {
+	for _, k := range comingFor(u.Role) {
 		v.Coming = append(v.Coming, navItem{Key: k})
 	}
 	return v
+}
+
+// liveAreas are areas already built, with the permission that opens them.
+var liveAreas = map[string]auth.Permission{"area.catalog": auth.PermCatalogRead}
+
+// comingFor lists the areas shown disabled to a role: those still being
+// built, and those built but not open to it.
+func comingFor(r auth.Role) []string {
+	var out []string
+	for _, k := range comingAreas {
+		if perm, live := liveAreas[k]; live && r.Can(perm) {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // render executes a page template into a buffer first, so that a template
