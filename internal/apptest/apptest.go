@@ -40,11 +40,23 @@ func Open(t testing.TB, d store.Dialect) *app.App {
 	return a
 }
 
-// Demo returns a fresh node on the engine with the demo data loaded.
+// Demo returns a fresh node on the engine with the demo's organisations,
+// accounts and cases, and only the catalog entries of its review scenarios.
 func Demo(t testing.TB, d store.Dialect) *app.App {
 	t.Helper()
+	return demoWith(t, d, demo.Options{})
+}
+
+// FullDemo is Demo with the whole demo catalog, as pubdata demo loads it.
+func FullDemo(t testing.TB, d store.Dialect) *app.App {
+	t.Helper()
+	return demoWith(t, d, demo.Options{Catalog: true})
+}
+
+func demoWith(t testing.TB, d store.Dialect, opt demo.Options) *app.App {
+	t.Helper()
 	a := Open(t, d)
-	if _, err := demo.Load(context.Background(), a); err != nil {
+	if _, err := demo.LoadWith(context.Background(), a, opt); err != nil {
 		t.Fatalf("apptest: demo: %v", err)
 	}
 	return a

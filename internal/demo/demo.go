@@ -84,6 +84,19 @@ var municipal = []struct {
 // Load fills a fresh node with the demo. It is not idempotent: run it once
 // on an empty database (pubdata demo starts from a fresh one).
 func Load(ctx context.Context, a *app.App) ([]Account, error) {
+	return LoadWith(ctx, a, Options{Catalog: true})
+}
+
+// Options choose how much of the demo to load.
+type Options struct {
+	// Catalog loads the whole published catalog (155 entries); without it
+	// only the entries of the review scenarios are made. Tests that do not
+	// look at the catalog load the smaller demo, which is several times faster.
+	Catalog bool
+}
+
+// LoadWith is Load with options.
+func LoadWith(ctx context.Context, a *app.App, opt Options) ([]Account, error) {
 	r := rand.New(rand.NewPCG(2026, 1125))
 	sys := audit.System()
 	sys.Jurisdiction = org.ProvinceCode
@@ -157,7 +170,7 @@ func Load(ctx context.Context, a *app.App) ([]Account, error) {
 			return nil, err
 		}
 	}
-	if err := catalogReviews(ctx, a); err != nil {
+	if err := catalogReviews(ctx, a, opt.Catalog); err != nil {
 		return nil, err
 	}
 	if err := cases(ctx, a, agencies); err != nil {

@@ -56,7 +56,7 @@ func distinct(t *testing.T, a *app.App, column string) map[string]bool {
 // with one overdue, a return, not-shared filings, a delisting, a second
 // version and an update owed after a change of legal basis.
 func TestDemoCatalog(t *testing.T) {
-	a := apptest.Demo(t, "sqlite")
+	a := apptest.FullDemo(t, "sqlite")
 	ctx := context.Background()
 
 	if n := count(t, a, `SELECT COUNT(*) FROM catalog_entries`); n < 150 {

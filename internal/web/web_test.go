@@ -16,29 +16,19 @@ import (
 	"testing"
 
 	"pubdata/internal/app"
+	"pubdata/internal/apptest"
 	"pubdata/internal/demo"
 	"pubdata/internal/httpx"
 	"pubdata/internal/ident"
 	"pubdata/internal/org"
-	"pubdata/internal/server"
 	"pubdata/internal/web"
 )
 
 // node starts a demo node once per test.
 func node(t *testing.T) (*httptest.Server, *app.App) {
 	t.Helper()
-	ctx := context.Background()
-	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if _, err := demo.Load(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(a))
-	t.Cleanup(srv.Close)
-	return srv, a
+	a := apptest.Demo(t, "sqlite")
+	return apptest.Server(t, a), a
 }
 
 // browser is a client with a cookie jar that does not follow redirects, so
