@@ -647,6 +647,51 @@ func (s *Service) Search(ctx context.Context, a audit.Actor, q Query, lang strin
 		return SearchResult{}, err
 	}
 
+	codes := newFacetCodes(grades.Levels)
+	sc, ok, err := s.searchSnapshot(ctx, a, q, authority, system, codes)
+	if err != nil {
+		return SearchResult{}, err
+	}
+	if !ok {
+		if sc, err = s.searchSQL(ctx, a, q, authority, system, codes); err != nil {
+			return SearchResult{}, err
+		}
+	}
+	hits, agencyCounts, jurisCounts, enumCounts := sc.hits, sc.agencyCounts, sc.jurisCounts, sc.enumCounts
+
+	counts := map[string]map[string]int{"agency": {}, "jurisdiction": {}}
+	for id, n := range agencyCounts {
+		counts["agency"][strconv.FormatInt(id, 10)] = n
+	}
+	for code, n := range jurisCounts {
+		counts["jurisdiction"][fmt.Sprintf("%06d", code)] = n
+	}
+	for i, name := range codes.names {
+		counts[name] = map[string]int{}
+		for k, n := range enumCounts[i] {
+			if k > 0 && n > 0 {
+				counts[name][codes.values[i][k-1]] = n
+			}
+		}
+	}
+	page := pageOf(hits, (q.Page-1)*q.PerPage, q.PerPage)
+	res := SearchResult{Total: len(hits)}
+	if res.Entries, err = s.searchEntries(ctx, page); err != nil {
+		return SearchResult{}, err
+	}
+	if res.Facets, err = s.facetLabels(ctx, counts, grades, lang); err != nil {
+		return SearchResult{}, err
+	}
+	if err := s.trail.Record(ctx, a, audit.Event{Action: "catalog.search", ObjectType: "catalog", Detail: q.summary(res.Total)}); err != nil {
+		return SearchResult{}, err
+	}
+	return res, nil
+}
+
+// searchSQL is the search of matches in SQL alone, for when the index keeps
+// changing under searchSnapshot: filters, score and facet codes computed by
+// the database over catalog_search.
+func (s *Service) searchSQL(ctx context.Context, a audit.Actor, q Query, authority, system bool, codes *facetCodes) (searchCounts, error) {
 	var p sqlArgs
 	from := `catalog_search c`
 	var where []string
@@ -677,7 +722,6 @@ func (s *Service) Search(ctx context.Context, a audit.Actor, q Query, lang strin
 	} else {
 		where = append(where, s.filters(&p, a, q, authority, system)...)
 	}
-	codes := newFacetCodes(grades.Levels)
 	stmt := `SELECT c.entry_id, c.agency_id, CAST(c.jurisdiction_code AS INTEGER), ` + codes.sql() + `, COALESCE(c.published_at, 0), ` + score + ` FROM ` + from
 	if len(where) > 0 {
 		stmt += ` WHERE ` + strings.Join(where, ` AND `)
@@ -693,17 +737,17 @@ func (s *Service) Search(ctx context.Context, a audit.Actor, q Query, lang strin
 		// priced out for this one statement.
 		tx, err := b.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 		if err != nil {
-			return SearchResult{}, fmt.Errorf("catalog search: %w", err)
+			return searchCounts{}, fmt.Errorf("catalog search: %w", err)
 		}
 		defer tx.Rollback()
 		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-			return SearchResult{}, fmt.Errorf("catalog search: %w", err)
+			return searchCounts{}, fmt.Errorf("catalog search: %w", err)
 		}
 		qr = tx
 	}
 	rows, err := qr.QueryContext(ctx, stmt, p...)
 	if err != nil {
-		return SearchResult{}, fmt.Errorf("catalog search: %w", err)
+		return searchCounts{}, fmt.Errorf("catalog search: %w", err)
 	}
 	agencyCounts, jurisCounts := map[int64]int{}, map[int64]int{}
 	enumCounts := make([][]int, len(codes.values))
@@ -716,7 +760,7 @@ func (s *Service) Search(ctx context.Context, a audit.Actor, q Query, lang strin
 		var agency, juris, packed int64
 		if err := rows.Scan(&h.id, &agency, &juris, &packed, &h.published, &h.score); err != nil {
 			rows.Close()
-			return SearchResult{}, fmt.Errorf("catalog search: %w", err)
+			return searchCounts{}, fmt.Errorf("catalog search: %w", err)
 		}
 		hits = append(hits, h)
 		agencyCounts[agency]++
@@ -727,36 +771,9 @@ func (s *Service) Search(ctx context.Context, a audit.Actor, q Query, lang strin
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return SearchResult{}, fmt.Errorf("catalog search: %w", err)
+		return searchCounts{}, fmt.Errorf("catalog search: %w", err)
 	}
-
-	counts := map[string]map[string]int{"agency": {}, "jurisdiction": {}}
-	for id, n := range agencyCounts {
-		counts["agency"][strconv.FormatInt(id, 10)] = n
-	}
-	for code, n := range jurisCounts {
-		counts["jurisdiction"][fmt.Sprintf("%06d", code)] = n
-	}
-	for i, name := range codes.names {
-		counts[name] = map[string]int{}
-		for k, n := range enumCounts[i] {
-			if k > 0 && n > 0 {
-				counts[name][codes.values[i][k-1]] = n
-			}
-		}
-	}
-	page := pageOf(hits, (q.Page-1)*q.PerPage, q.PerPage)
-	res := SearchResult{Total: len(hits)}
-	if res.Entries, err = s.searchEntries(ctx, page); err != nil {
-		return SearchResult{}, err
-	}
-	if res.Facets, err = s.facetLabels(ctx, counts, grades, lang); err != nil {
-		return SearchResult{}, err
-	}
-	if err := s.trail.Record(ctx, a, audit.Event{Action: "catalog.search", ObjectType: "catalog", Detail: q.summary(res.Total)}); err != nil {
-		return SearchResult{}, err
-	}
-	return res, nil
+	return searchCounts{hits: hits, agencyCounts: agencyCounts, jurisCounts: jurisCounts, enumCounts: enumCounts}, nil
 }
 
 // pageOf returns the ids of hits[first:first+n] in sort order, selecting

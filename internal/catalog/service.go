@@ -24,6 +24,7 @@ type Service struct {
 	rules *rules.Set
 	orgs  *org.Service
 	cases *procedure.Engine
+	snaps snapCache // the search snapshot of this node (searchcache.go)
 }
 
 // NewService returns the catalog service and registers its procedures
