@@ -35,26 +35,6 @@ func (s *Service) Register(rt *httpx.Router) {
 
 type api struct{ s *Service }
 
-func pathID(r *http.Request, name string) (int64, error) {
-	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || v <= 0 {
-		return 0, apperr.Invalidf("request.id", name, "标识符 "+name+" 须为正整数", "the identifier "+name+" must be a positive integer")
-	}
-	return v, nil
-}
-
-type list[T any] struct {
-	Items []T `json:"items"`
-	Count int `json:"count"`
-}
-
-func listOf[T any](items []T) list[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return list[T]{Items: items, Count: len(items)}
-}
-
 func (h *api) create(w http.ResponseWriter, r *http.Request) error {
 	var m Metadata
 	if err := httpx.DecodeJSON(r, &m); err != nil {
@@ -74,7 +54,7 @@ type entryWithVersions struct {
 }
 
 func (h *api) get(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -89,7 +69,7 @@ func (h *api) get(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) update(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -105,7 +85,7 @@ func (h *api) update(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) submit(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -122,7 +102,7 @@ type reviewBody struct {
 }
 
 func (h *api) review(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -141,7 +121,7 @@ func (h *api) review(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) newVersion(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -153,7 +133,7 @@ func (h *api) newVersion(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) diff(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -190,7 +170,7 @@ type reasonBody struct {
 }
 
 func (h *api) delist(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -210,7 +190,7 @@ type noteBody struct {
 }
 
 func (h *api) basisChange(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -234,7 +214,7 @@ func (h *api) elements(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(es))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(es))
 }
 
 func (h *api) conflicts(w http.ResponseWriter, r *http.Request) error {
@@ -246,7 +226,7 @@ func (h *api) conflicts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(cs))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(cs))
 }
 
 type settleBody struct {
@@ -255,7 +235,7 @@ type settleBody struct {
 }
 
 func (h *api) settle(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -275,7 +255,7 @@ func (h *api) filings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(fs))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(fs))
 }
 
 func (h *api) registers(w http.ResponseWriter, r *http.Request) error {
@@ -293,7 +273,7 @@ func (h *api) registers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(rs))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(rs))
 }
 
 type registerBody struct {
@@ -322,7 +302,7 @@ func (h *api) attach(w http.ResponseWriter, r *http.Request) error {
 	if _, err := ParseRegisterKind(r.PathValue("kind")); err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -338,7 +318,7 @@ func (h *api) attach(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) document(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}

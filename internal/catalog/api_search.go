@@ -139,7 +139,7 @@ func (h *api) importXLSX(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusCreated, listOf(es))
+	return httpx.WriteJSON(w, http.StatusCreated, httpx.ListOf(es))
 }
 
 func urlEscape(s string) string { return url.PathEscape(s) }

@@ -77,7 +77,7 @@ func (h *api) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if err := h.app.Trail.Record(r.Context(), httpx.Actor(r), audit.Event{Action: "audit.read", ObjectType: "audit", Detail: r.URL.RawQuery}); err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(es))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(es))
 }
 
 func (h *api) exportAudit(w http.ResponseWriter, r *http.Request) error {
@@ -105,7 +105,7 @@ func (h *api) exportAudit(w http.ResponseWriter, r *http.Request) error {
 	name := "audit-" + time.Now().In(calendar.Shanghai).Format("20060102-150405")
 	if format == "json" {
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
-		return httpx.WriteJSON(w, http.StatusOK, listOf(es))
+		return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(es))
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)

@@ -66,26 +66,6 @@ func Register(rt *httpx.Router, a *app.App) {
 }
 
 // pathID parses a numeric path parameter.
-func pathID(r *http.Request, name string) (int64, error) {
-	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || v <= 0 {
-		return 0, apperr.Invalidf("request.id", name, "标识符 "+name+" 须为正整数", "the identifier "+name+" must be a positive integer")
-	}
-	return v, nil
-}
-
-// list is the envelope of every list response.
-type list[T any] struct {
-	Items []T `json:"items"`
-	Count int `json:"count"`
-}
-
-func listOf[T any](items []T) list[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return list[T]{Items: items, Count: len(items)}
-}
 
 // --- session and tokens ---
 
@@ -171,7 +151,7 @@ func (h *api) listTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(toks))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(toks))
 }
 
 type createTokenBody struct {
@@ -199,7 +179,7 @@ func (h *api) createToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -217,7 +197,7 @@ func (h *api) listJurisdictions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(js))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(js))
 }
 
 type addJurisdictionBody struct {
@@ -261,11 +241,11 @@ func (h *api) listAgencies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(as))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(as))
 }
 
 func (h *api) getAgency(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -289,7 +269,7 @@ func (h *api) createAgency(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) updateAgency(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -323,7 +303,7 @@ func (h *api) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err := h.app.Trail.Record(r.Context(), httpx.Actor(r), audit.Event{Action: "user.list", ObjectType: "user", Detail: strconv.Itoa(len(us)) + " users"}); err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(us))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(us))
 }
 
 func (h *api) createUser(w http.ResponseWriter, r *http.Request) error {
@@ -346,7 +326,7 @@ func (h *api) enableUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) setDisabled(w http.ResponseWriter, r *http.Request, disabled bool) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -393,7 +373,7 @@ func (h *api) listProfiles(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, h.profileOut(p, httpx.Lang(r)))
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(out))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(out))
 }
 
 func (h *api) getProfile(w http.ResponseWriter, r *http.Request) error {
@@ -505,7 +485,7 @@ func (h *api) listKinds(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, ko)
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(out))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(out))
 }
 
 func (h *api) listCases(w http.ResponseWriter, r *http.Request) error {
@@ -518,7 +498,7 @@ func (h *api) listCases(w http.ResponseWriter, r *http.Request) error {
 	if err := h.app.Trail.Record(r.Context(), httpx.Actor(r), audit.Event{Action: "case.list", ObjectType: "case", Detail: strconv.Itoa(len(cs)) + " cases"}); err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(cs))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(cs))
 }
 
 func (h *api) openCase(w http.ResponseWriter, r *http.Request) error {
@@ -534,7 +514,7 @@ func (h *api) openCase(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) getCase(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -556,7 +536,7 @@ type actBody struct {
 }
 
 func (h *api) actOnCase(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -579,5 +559,5 @@ func (h *api) listNotices(w http.ResponseWriter, r *http.Request) error {
 	if err := h.app.Trail.Record(r.Context(), httpx.Actor(r), audit.Event{Action: "notice.list", ObjectType: "supervision_notice", Detail: strconv.Itoa(len(ns)) + " notices"}); err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, listOf(ns))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ListOf(ns))
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"pubdata/internal/apperr"
@@ -79,4 +80,27 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	return json.NewEncoder(w).Encode(v)
+}
+
+// PathID parses a positive numeric path parameter.
+func PathID(r *http.Request, name string) (int64, error) {
+	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, apperr.Invalidf("request.id", name, "标识符 "+name+" 须为正整数", "the identifier "+name+" must be a positive integer")
+	}
+	return v, nil
+}
+
+// List is the envelope of every list response: {"items": [...], "count": n}.
+type List[T any] struct {
+	Items []T `json:"items"`
+	Count int `json:"count"`
+}
+
+// ListOf wraps items (never null in JSON).
+func ListOf[T any](items []T) List[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return List[T]{Items: items, Count: len(items)}
 }
