@@ -43,3 +43,35 @@ export const chromiumOptions = {
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
 };
+
+// openPage opens a fresh browser context (no cookies) that fails the test
+// on any CSP violation or script error: the portal must work under its own
+// CSP. Error pages a test asks for (4xx) are logged as failed loads; those
+// are expected.
+export async function openPage(browser, t, { locale = 'zh-CN', width = 1366 } = {}) {
+  const ctx = await browser.newContext({ locale, viewport: { width, height: 900 } });
+  const page = await ctx.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  t.after(async () => {
+    await ctx.close();
+    if (problems.length) throw new Error('console errors: ' + problems.join('\n'));
+  });
+  return page;
+}
+
+// signIn logs in through the form and waits to leave the login page.
+export async function signIn(page, baseURL, username) {
+  await page.goto(baseURL + '/login');
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+}
+
+// signOut logs out with the header's button.
+export async function signOut(page) {
+  await Promise.all([page.waitForURL(/\/login$/), page.click('form.logout button')]);
+}

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startDemo, chromiumOptions, password } from './harness.mjs';
+import { startDemo, chromiumOptions, password, openPage, signIn, signOut } from './harness.mjs';
 
 const shots = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 
@@ -26,34 +26,9 @@ after(async () => {
   await node?.stop();
 });
 
-// newPage opens a fresh browser context (no cookies) that fails the test on
-// any CSP violation or script error: the portal must work under its own CSP.
-async function newPage(t, locale = 'zh-CN') {
-  const ctx = await browser.newContext({ locale, viewport: { width: 1366, height: 900 } });
-  const page = await ctx.newPage();
-  const problems = [];
-  page.on('console', (m) => {
-    // Error pages the test asks for (401/403/400) are logged as failed loads; those are expected.
-    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  t.after(async () => {
-    await ctx.close();
-    assert.deepEqual(problems, [], 'console errors');
-  });
-  return page;
-}
-
-async function login(page, username) {
-  await page.goto(node.url + '/login');
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
-}
-
-async function logout(page) {
-  await Promise.all([page.waitForURL(/\/login$/), page.click('form.logout button')]);
-}
+const newPage = (t, locale = 'zh-CN') => openPage(browser, t, { locale, width: 1366 });
+const login = (page, username) => signIn(page, node.url, username);
+const logout = (page) => signOut(page);
 
 test('reviewer: home, cases, no audit, logout', async (t) => {
   const page = await newPage(t);
