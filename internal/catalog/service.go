@@ -197,12 +197,9 @@ func writeItems(ctx context.Context, tx *store.Tx, versionID int64, items []Item
 // draft or returned. The classification, and so the resource code, is
 // fixed at creation. Who may call: an officer of the entry's agency.
 func (s *Service) Update(ctx context.Context, a audit.Actor, id int64, m Metadata) (Entry, error) {
-	e, err := s.entry(ctx, id)
+	e, err := s.visibleEntry(ctx, a, id)
 	if err != nil {
 		return Entry{}, err
-	}
-	if !CanSee(a, &e) {
-		return Entry{}, errEntryNotFound
 	}
 	if err := owner(a, &e); err != nil {
 		return Entry{}, err
@@ -292,12 +289,9 @@ func latestVersion(ctx context.Context, q store.Querier, entryID int64) (Version
 // its deadline from the jurisdiction's profile. A resubmission after a
 // return continues the same case. Who may call: an officer of the agency.
 func (s *Service) Submit(ctx context.Context, a audit.Actor, id int64) (Entry, error) {
-	e, err := s.entry(ctx, id)
+	e, err := s.visibleEntry(ctx, a, id)
 	if err != nil {
 		return Entry{}, err
-	}
-	if !CanSee(a, &e) {
-		return Entry{}, errEntryNotFound
 	}
 	if err := owner(a, &e); err != nil {
 		return Entry{}, err
@@ -525,12 +519,8 @@ func (s *Service) onReview(ctx context.Context, tx *store.Tx, a audit.Actor, c *
 // review: "approve", or "return" with reasons. Who may call: a reviewer of
 // the entry's same-level authority.
 func (s *Service) Review(ctx context.Context, a audit.Actor, id int64, action, reasons string) (Entry, error) {
-	e, err := s.entry(ctx, id)
-	if err != nil {
+	if _, err := s.visibleEntry(ctx, a, id); err != nil {
 		return Entry{}, err
-	}
-	if !CanSee(a, &e) {
-		return Entry{}, errEntryNotFound
 	}
 	v, err := latestVersion(ctx, s.db.Read(), id)
 	if err != nil {
@@ -554,12 +544,9 @@ func (s *Service) Review(ctx context.Context, a audit.Actor, id int64, action, r
 // published version stays in force and readable until the new one is
 // approved. Who may call: an officer of the agency.
 func (s *Service) NewVersion(ctx context.Context, a audit.Actor, id int64) (Entry, error) {
-	e, err := s.entry(ctx, id)
+	e, err := s.visibleEntry(ctx, a, id)
 	if err != nil {
 		return Entry{}, err
-	}
-	if !CanSee(a, &e) {
-		return Entry{}, errEntryNotFound
 	}
 	if err := owner(a, &e); err != nil {
 		return Entry{}, err
@@ -593,12 +580,9 @@ func (s *Service) NewVersion(ctx context.Context, a audit.Actor, id int64) (Entr
 // may call: an officer of the agency, or a reviewer of an authority whose
 // jurisdiction covers it.
 func (s *Service) Delist(ctx context.Context, a audit.Actor, id int64, reason string) (Entry, error) {
-	e, err := s.entry(ctx, id)
+	e, err := s.visibleEntry(ctx, a, id)
 	if err != nil {
 		return Entry{}, err
-	}
-	if !CanSee(a, &e) {
-		return Entry{}, errEntryNotFound
 	}
 	if owner(a, &e) != nil && !(a.Role == "authority_reviewer" && org.Covers(a.Jurisdiction, e.Jurisdiction)) {
 		return Entry{}, apperr.New(apperr.Forbidden, "catalog.not_owner", "只有本机构数据管理员或主管部门可以下架条目", "only the agency's officers or the authority may delist an entry")
@@ -632,12 +616,9 @@ func (s *Service) Delist(ctx context.Context, a audit.Actor, id int64, reason st
 // deadline becomes a supervision notice. Who may call: a reviewer of the
 // covering authority, or an officer of the agency.
 func (s *Service) RecordBasisChange(ctx context.Context, a audit.Actor, id int64, note string) (procedure.Case, error) {
-	e, err := s.entry(ctx, id)
+	e, err := s.visibleEntry(ctx, a, id)
 	if err != nil {
 		return procedure.Case{}, err
-	}
-	if !CanSee(a, &e) {
-		return procedure.Case{}, errEntryNotFound
 	}
 	if owner(a, &e) != nil && !(a.Role == "authority_reviewer" && org.Covers(a.Jurisdiction, e.Jurisdiction)) {
 		return procedure.Case{}, apperr.ErrForbidden
@@ -675,14 +656,24 @@ func (s *Service) RecordBasisChange(ctx context.Context, a audit.Actor, id int64
 	return c, err
 }
 
-// Get returns an entry with every version, if the actor may see it; the read is audited.
-func (s *Service) Get(ctx context.Context, a audit.Actor, id int64) (Entry, []Version, error) {
+// visibleEntry loads an entry the actor may see; one it may not see does
+// not exist for it.
+func (s *Service) visibleEntry(ctx context.Context, a audit.Actor, id int64) (Entry, error) {
 	e, err := s.entry(ctx, id)
 	if err != nil {
-		return Entry{}, nil, err
+		return Entry{}, err
 	}
 	if !CanSee(a, &e) {
-		return Entry{}, nil, errEntryNotFound
+		return Entry{}, errEntryNotFound
+	}
+	return e, nil
+}
+
+// Get returns an entry with every version, if the actor may see it; the read is audited.
+func (s *Service) Get(ctx context.Context, a audit.Actor, id int64) (Entry, []Version, error) {
+	e, err := s.visibleEntry(ctx, a, id)
+	if err != nil {
+		return Entry{}, nil, err
 	}
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+versionColumns+` FROM catalog_versions WHERE entry_id = $1 ORDER BY version DESC`, id)
 	if err != nil {
