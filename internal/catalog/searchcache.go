@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"pubdata/internal/audit"
 	"pubdata/internal/ident"
@@ -23,7 +22,9 @@ import (
 // revision of catalog_search_rev it was read at (migration 0004: every
 // change of catalog_search bumps it in the same transaction). A search
 // reads the revision in the statement that finds its matches, so the two
-// agree; when the copy is of another revision it is read again first. A
+// agree; when the copy is of another revision it is read again first. On
+// PostgreSQL the copy also holds the text and its tokens, and the search
+// reads only the revision and matches the text in Go (searchtext.go). A
 // change made by another process on the same database is therefore seen
 // by the next search here.
 
@@ -46,6 +47,7 @@ type searchSnap struct {
 	enumDicts             [][]string
 	published             []int64
 	title, keywords       []string
+	text                  *snapText // PostgreSQL: the text and its tokens (searchtext.go)
 }
 
 // interner maps values to dense indexes.
@@ -91,7 +93,7 @@ func (s *Service) snapshot(ctx context.Context, rev int64) (*searchSnap, error) 
 	if sn := c.snap.Load(); sn != nil && sn.rev == rev {
 		return sn, nil
 	}
-	sn, err := loadSnap(ctx, s.db.Read())
+	sn, err := loadSnap(ctx, s.db.Read(), s.db.Dialect == store.Postgres)
 	if err != nil {
 		return nil, err
 	}
@@ -100,10 +102,15 @@ func (s *Service) snapshot(ctx context.Context, rev int64) (*searchSnap, error) 
 }
 
 // loadSnap reads catalog_search and its revision in one statement, so
-// that they agree.
-func loadSnap(ctx context.Context, q store.Querier) (*searchSnap, error) {
+// that they agree. With text (PostgreSQL, whose catalog_search holds the
+// text) it also reads each entry's text and indexes its tokens.
+func loadSnap(ctx context.Context, q store.Querier, text bool) (*searchSnap, error) {
+	body := ""
+	if text {
+		body = ", c.body"
+	}
 	rows, err := q.QueryContext(ctx, `SELECT r.rev, c.entry_id, c.status, c.agency_id, c.jurisdiction_code, CAST(c.category AS TEXT), c.share_type, c.open_attr,
-		c.update_freq, c.data_form, c.max_grade, COALESCE(c.published_at, 0), c.title, c.keywords
+		c.update_freq, c.data_form, c.max_grade, COALESCE(c.published_at, 0), c.title, c.keywords`+body+`
 		FROM catalog_search_rev r LEFT JOIN catalog_search c ON 1 = 1 WHERE r.id = 1`)
 	if err != nil {
 		return nil, fmt.Errorf("catalog search snapshot: %w", err)
@@ -116,6 +123,7 @@ func loadSnap(ctx context.Context, q store.Querier) (*searchSnap, error) {
 	var (
 		id, ag, pub       sql.NullInt64
 		st, ju, title, kw sql.NullString
+		bd                sql.NullString
 		ev                = make([]sql.NullString, len(snapEnums))
 		dest              = []any{&sn.rev, &id, &st, &ag, &ju}
 	)
@@ -123,6 +131,10 @@ func loadSnap(ctx context.Context, q store.Querier) (*searchSnap, error) {
 		dest = append(dest, &ev[i])
 	}
 	dest = append(dest, &pub, &title, &kw)
+	var tb textBuilder
+	if text {
+		dest = append(dest, &bd)
+	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("catalog search snapshot: %w", err)
@@ -154,6 +166,9 @@ func loadSnap(ctx context.Context, q store.Querier) (*searchSnap, error) {
 		sn.published = append(sn.published, pub.Int64)
 		sn.title = append(sn.title, title.String)
 		sn.keywords = append(sn.keywords, kw.String)
+		if text {
+			tb.add(bd.String)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("catalog search snapshot: %w", err)
@@ -180,50 +195,30 @@ func loadSnap(ctx context.Context, q store.Querier) (*searchSnap, error) {
 	for k := range enums {
 		sn.enumDicts = append(sn.enumDicts, enums[k].dict)
 	}
+	if text {
+		sn.text = tb.build()
+	}
 	return sn, nil
 }
 
 // matchIDs returns the revision of the index and, if the query has text,
-// the ids of the entries whose text matches (all = true when it has none:
-// every entry). Both come from one statement, so they agree.
+// on SQLite the ids of the entries whose text matches (all = true when it
+// has none: every entry). Both come from one statement, so they agree. On
+// PostgreSQL it returns only the revision: the snapshot of that revision
+// holds the text and matches it (searchtext.go).
 func (s *Service) matchIDs(ctx context.Context, terms []string) (rev int64, ids []int64, all bool, err error) {
-	if len(terms) == 0 {
+	if len(terms) == 0 || s.db.Dialect == store.Postgres {
+		// On PostgreSQL the snapshot matches the text (searchtext.go).
 		err = s.db.Read().QueryRowContext(ctx, `SELECT rev FROM catalog_search_rev WHERE id = 1`).Scan(&rev)
 		if err != nil {
 			return 0, nil, false, fmt.Errorf("catalog search: %w", err)
 		}
-		return rev, nil, true, nil
+		return rev, nil, len(terms) == 0, nil
 	}
+	// The ids cross as one text: a row each costs more than the match.
 	var p sqlArgs
-	var stmt string
-	qr := s.db.Read()
-	if s.db.Dialect == store.SQLite {
-		// The ids cross as one text: a row each costs more than the match.
-		stmt = `SELECT 0, CAST(rev AS TEXT) FROM catalog_search_rev WHERE id = 1 UNION ALL SELECT 1, group_concat(rowid) FROM catalog_search_fts WHERE catalog_search_fts MATCH ` + p.add(ftsQuery(terms))
-	} else {
-		where := []string{`c.grams @> string_to_array(` + p.add(strings.Join(queryTokens(terms), " ")) + `, ' ')`}
-		for _, t := range terms {
-			if utf8.RuneCountInString(t) > 2 {
-				where = append(where, `strpos(c.body, `+p.add(t)+`) > 0`)
-			}
-		}
-		stmt = `SELECT 0, rev::text FROM catalog_search_rev WHERE id = 1 UNION ALL SELECT 1, string_agg(c.entry_id::text, ',') FROM catalog_search c WHERE ` + strings.Join(where, " AND ")
-		if b, ok := qr.(interface {
-			BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
-		}); ok {
-			// As in searchSQL: the GIN index is always the better path.
-			tx, err := b.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-			if err != nil {
-				return 0, nil, false, fmt.Errorf("catalog search: %w", err)
-			}
-			defer tx.Rollback()
-			if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-				return 0, nil, false, fmt.Errorf("catalog search: %w", err)
-			}
-			qr = tx
-		}
-	}
-	rows, err := qr.QueryContext(ctx, stmt, p...)
+	stmt := `SELECT 0, CAST(rev AS TEXT) FROM catalog_search_rev WHERE id = 1 UNION ALL SELECT 1, group_concat(rowid) FROM catalog_search_fts WHERE catalog_search_fts MATCH ` + p.add(ftsQuery(terms))
+	rows, err := s.db.Read().QueryContext(ctx, stmt, p...)
 	if err != nil {
 		return 0, nil, false, fmt.Errorf("catalog search: %w", err)
 	}
@@ -283,7 +278,11 @@ func (s *Service) searchSnapshot(ctx context.Context, a audit.Actor, q Query, au
 		if sn.rev != rev {
 			continue // the index moved between the two reads
 		}
-		return sn.search(a, q, terms, ids, all, authority, system, codes), true, nil
+		var pos []int32
+		if !all && sn.text != nil {
+			pos = sn.text.match(terms)
+		}
+		return sn.search(a, q, terms, ids, pos, all, authority, system, codes), true, nil
 	}
 	return sc, false, nil
 }
@@ -300,7 +299,7 @@ func lookup[T comparable](dict []T, v T) int {
 
 // search applies to the matches (ids, or every entry if all) what
 // Service.filters and the score of searchSQL apply in SQL, and counts.
-func (sn *searchSnap) search(a audit.Actor, q Query, terms []string, ids []int64, all, authority, system bool, codes *facetCodes) searchCounts {
+func (sn *searchSnap) search(a audit.Actor, q Query, terms []string, ids []int64, pos []int32, all, authority, system bool, codes *facetCodes) searchCounts {
 	// Per value of each dictionary: does it pass the filters, and its code.
 	statusOK := make([]bool, len(sn.statusDict))
 	published := lookup(sn.statusDict, "published")
@@ -346,7 +345,7 @@ func (sn *searchSnap) search(a audit.Actor, q Query, terms []string, ids []int64
 	agencyCounts, jurisCounts := make([]int, len(sn.agencyDict)), make([]int, len(sn.jurisDict))
 	last := len(codes.values) - 1
 	packedCounts := make([]int, codes.mult[last]*int64(len(codes.values[last])+1)) // by packed code
-	hits := make([]hit, 0, min(len(ids), len(sn.ids)))
+	hits := make([]hit, 0, min(len(ids)+len(pos), len(sn.ids)))
 	if all {
 		hits = make([]hit, 0, len(sn.ids))
 	}
@@ -390,11 +389,16 @@ func (sn *searchSnap) search(a audit.Actor, q Query, terms []string, ids []int64
 		jurisCounts[ju]++
 		packedCounts[packed]++
 	}
-	if all {
+	switch {
+	case all:
 		for i := range sn.ids {
 			visit(i)
 		}
-	} else {
+	case sn.text != nil:
+		for _, i := range pos {
+			visit(int(i))
+		}
+	default:
 		for _, id := range ids {
 			if sn.dense != nil {
 				if id >= 0 && id < int64(len(sn.dense)) && sn.dense[id] > 0 {
