@@ -114,25 +114,6 @@ var facetParam = map[string]string{"agency": "agency", "jurisdiction": "jurisdic
 
 var facetOrder = []string{"agency", "jurisdiction", "category", "share_type", "open_attr", "update_freq", "grade", "data_form"}
 
-// queryOf reads a catalog query from URL parameters; a number that does
-// not parse becomes -1, which Validate refuses with the field's message.
-func queryOf(v url.Values) catalog.Query {
-	num := func(name string) int64 {
-		s := strings.TrimSpace(v.Get(name))
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return -1
-		}
-		return n
-	}
-	return catalog.Query{Text: v.Get("q"), AgencyID: num("agency"), Jurisdiction: strings.TrimSpace(v.Get("jurisdiction")), Category: int(num("category")),
-		ShareType: v.Get("share_type"), OpenAttr: v.Get("open_attr"), UpdateFreq: v.Get("update_freq"), Grade: v.Get("grade"), DataForm: v.Get("data_form"),
-		Status: v.Get("status"), Sort: v.Get("sort"), Page: int(num("page")), PerPage: int(num("per_page"))}
-}
-
 // filterChip is an active filter with the link that removes it.
 type filterChip struct{ Name, Label, Href string }
 
@@ -210,7 +191,9 @@ func withParam(base string, cur url.Values, name, value string) string {
 func (p *portal) catalogSearch(w http.ResponseWriter, r *http.Request) error {
 	lang := httpx.Lang(r)
 	params := r.URL.Query()
-	q := queryOf(params)
+	// QueryFromURL parses and validates the same parameters as the API,
+	// filling the defaults.
+	q, err := catalog.QueryFromURL(params)
 	d := &searchData{Query: q}
 	for _, f := range facetOrder {
 		if val := params.Get(facetParam[f]); val != "" {
@@ -221,7 +204,10 @@ func (p *portal) catalogSearch(w http.ResponseWriter, r *http.Request) error {
 		d.Statuses = append(d.Statuses, option{Value: s, Label: T(lang, "cat.status."+s), Checked: params.Get("status") == s})
 	}
 	v := p.view(r, "cat.title", d)
-	res, err := p.app.Catalog.Search(r.Context(), httpx.Actor(r), q, lang)
+	var res catalog.SearchResult
+	if err == nil {
+		res, err = p.app.Catalog.Search(r.Context(), httpx.Actor(r), q, lang)
+	}
 	if err != nil {
 		errs, general, ok := fieldErrors(err, lang)
 		if !ok {
@@ -237,14 +223,6 @@ func (p *portal) catalogSearch(w http.ResponseWriter, r *http.Request) error {
 		d.Facets = nil
 		v.Form = params
 		return p.render(w, http.StatusBadRequest, "catalog", v)
-	}
-	// Validate filled the defaults.
-	q.Text = strings.TrimSpace(q.Text)
-	if q.Page == 0 {
-		q.Page = 1
-	}
-	if q.PerPage == 0 {
-		q.PerPage = 20
 	}
 	d.Query, d.Total = q, res.Total
 	v.Form = params

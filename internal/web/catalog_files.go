@@ -56,7 +56,11 @@ func (p *portal) catalogExport(w http.ResponseWriter, r *http.Request) error {
 	if format != "xlsx" && format != "json" {
 		return apperr.Invalidf("catalog.export_format", "format", "导出格式须为 xlsx 或 json", "the export format is xlsx or json")
 	}
-	entries, err := p.app.Catalog.ExportEntries(ctx, httpx.Actor(r), queryOf(params), lang)
+	q, err := catalog.QueryFromURL(params)
+	if err != nil {
+		return err
+	}
+	entries, err := p.app.Catalog.ExportEntries(ctx, httpx.Actor(r), q, lang)
 	if err != nil {
 		return err
 	}
