@@ -273,6 +273,9 @@ func TestOverdueRaisesOneNoticeAgainstTheLateParty(t *testing.T) {
 		if ns, _ := e.Notices(ctx, actor(t, a, "jm.police"), procedure.NoticeFilter{}); hasNotice(ns, late.ID) {
 			t.Fatal("another city's agency sees the notice")
 		}
+		if ns, _ := e.Notices(ctx, actor(t, a, "gd.cdo"), procedure.NoticeFilter{}); hasNotice(ns, late.ID) {
+			t.Fatal("a provincial agency's chief data officer sees a Huizhou agency's notice")
+		}
 		// Answering late still works and starts the fulfil deadline afresh.
 		e.SetClock(func() time.Time { return at("2026-03-06 09:00") })
 		c, err := e.Act(ctx, actor(t, a, "hz.police"), late.ID, "agree", nil)

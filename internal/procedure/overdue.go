@@ -127,11 +127,12 @@ type NoticeFilter struct {
 }
 
 // Notices lists the notices the actor may see: those against the actor's
-// agency, and for authority reviewers those in their jurisdiction.
+// agency (a chief data officer oversees the agency's, JM §28, HZ §8), and
+// for authority reviewers those in their jurisdiction.
 func (e *Engine) Notices(ctx context.Context, a audit.Actor, f NoticeFilter) ([]Notice, error) {
 	args := []any{a.AgencyID}
 	where := []string{`(against_agency_id = $1 OR authority_agency_id = $1`}
-	if a.Role == "authority_reviewer" || a.Role == "chief_data_officer" && strings.HasSuffix(a.Jurisdiction, "00") && a.AgencyID != 0 {
+	if a.Role == "authority_reviewer" {
 		args = append(args, ident.DivisionPrefix(a.Jurisdiction)+"%")
 		where[0] += ` OR jurisdiction_code LIKE $2`
 	}
