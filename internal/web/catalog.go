@@ -434,9 +434,6 @@ func (p *portal) catalogReviewQueue(w http.ResponseWriter, r *http.Request) erro
 
 func asList(err error, list *apperr.List) bool { return errors.As(err, list) }
 
-// catalogNotFound is the 404 of a catalog page.
-var catalogNotFound = apperr.New(apperr.NotFound, "not_found", "页面不存在", "no such page")
-
 // catalogTabs are the catalog console's pages, for the tabs on each.
 var catalogTabs = []struct {
 	key, href string

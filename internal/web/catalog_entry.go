@@ -112,7 +112,7 @@ func (p *portal) entryView(r *http.Request) (*View, *entryData, error) {
 		return nil, nil, err
 	}
 	if len(vs) == 0 {
-		return nil, nil, catalogNotFound
+		return nil, nil, apperr.ErrNotFound
 	}
 	u := httpx.Principal(r)
 	d := &entryData{Entry: entryRowOf(e, lang)}
