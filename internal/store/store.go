@@ -18,8 +18,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -62,6 +63,7 @@ type Tx struct {
 	*sql.Tx
 	Dialect Dialect
 	Now     time.Time
+	conn    *sql.Conn // the connection the transaction runs on, for CopyFrom
 }
 
 // Open opens the database and applies pending migrations.
@@ -187,11 +189,16 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 
 // WriteAt is Write with the transaction's time fixed at now (tests, scheduler).
 func (db *DB) WriteAt(ctx context.Context, now time.Time, fn func(tx *Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: connect: %w", err)
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect, Now: now.UTC().Truncate(time.Microsecond)}
+	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect, Now: now.UTC().Truncate(time.Microsecond), conn: conn}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -200,6 +207,26 @@ func (db *DB) WriteAt(ctx context.Context, now time.Time, fn func(tx *Tx) error)
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// CopyFrom bulk-loads rows into table with PostgreSQL's COPY, inside the
+// transaction (the fast path of large loads). It is for PostgreSQL only;
+// table and columns must be trusted identifiers.
+func (tx *Tx) CopyFrom(ctx context.Context, table []string, columns []string, src pgx.CopyFromSource) (int64, error) {
+	if tx.Dialect != Postgres {
+		return 0, fmt.Errorf("store: COPY is PostgreSQL only")
+	}
+	var n int64
+	err := tx.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: COPY needs the pgx driver, not %T", dc)
+		}
+		var err error
+		n, err = c.Conn().CopyFrom(ctx, pgx.Identifier(table), columns, src)
+		return err
+	})
+	return n, err
 }
 
 // Time converts t for storage: a fixed-width UTC text on SQLite (so that
