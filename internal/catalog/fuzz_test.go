@@ -23,6 +23,8 @@ func FuzzValidate(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte(`{"name":"x","items":[{"name":"","type":"Z","grade":"core","length":-1}]}`))
 	f.Add([]byte(`{"name":"x","related_codes":["1/2"],"share_modes":["fax"]}`))
+	f.Add([]byte(`{"name":"x","items":[{"name":"a","type":"N","grade":"core","values":["1","x",""],"min":"2","max":"1.5","format":"mobile"},` +
+		`{"name":"b","type":"T","grade":"core","min":"2026-01-01T00:00:00","max":"2026-01-01 00:00:0"},{"name":"c","type":"C","length":3,"grade":"core","values":["4401"],"max":"9","format":"division"}]}`))
 	set, err := rules.Embedded()
 	if err != nil {
 		f.Fatal(err)

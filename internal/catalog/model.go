@@ -124,6 +124,7 @@ var labels = map[string]label{
 	"C": {"字符型", "character"}, "N": {"数值型", "numeric"}, "Y": {"货币型", "currency"}, "D": {"日期型", "date"}, "T": {"日期时间型", "date-time"},
 	"L": {"逻辑型", "logical"}, "M": {"备注型", "memo"}, "G": {"通用型", "general"}, "B": {"二进制", "binary"}, "I": {"整数型", "integer"}, "F": {"浮点型", "float"},
 	"resident_id": {"公民身份号码", "resident ID number"}, "credit_code": {"统一社会信用代码", "unified social credit code"}, "other": {"其他主键", "other key"},
+	"mobile": {"手机号码", "mobile number"}, "division": {"行政区划代码", "administrative division code"},
 }
 
 // Label returns the display name of an enumerated value in zh or en; ctx
@@ -175,6 +176,57 @@ type Item struct {
 	Element      string   `json:"element,omitempty"`       // the data element (数据元) it carries, by name
 	Source       bool     `json:"source"`                  // the agency claims to be the element's legal source (一数一源)
 	Required     bool     `json:"required"`                // must be filled in every row
+	// Values, Min, Max and Format constrain the item's values; the
+	// collection layer validates every loaded row against them.
+	Values []string `json:"values,omitempty"` // 值域: the allowed values (an enumeration)
+	Min    string   `json:"min,omitempty"`    // 最小值: for numbers, dates and lengths of text
+	Max    string   `json:"max,omitempty"`    // 最大值
+	Format Format   `json:"format,omitempty"` // 格式: an identifier the value must be
+}
+
+// Format is an identifier format an item's values must follow.
+type Format string
+
+// The identifier formats.
+const (
+	FormatResidentID Format = "resident_id" // 公民身份号码, GB 11643
+	FormatCreditCode Format = "credit_code" // 统一社会信用代码, GB 32100
+	FormatMobile     Format = "mobile"      // 手机号码
+	FormatDivision   Format = "division"    // 行政区划代码, GB/T 2260
+)
+
+// ValueFormat is the format the item's values must follow: its declared
+// Format, or the one its key kind implies.
+func (it Item) ValueFormat() Format {
+	if it.Format != "" {
+		return it.Format
+	}
+	switch it.KeyKind {
+	case KeyResidentID:
+		return FormatResidentID
+	case KeyCreditCode:
+		return FormatCreditCode
+	}
+	return ""
+}
+
+var formats = []Format{FormatResidentID, FormatCreditCode, FormatMobile, FormatDivision}
+
+// Formats lists the identifier formats for forms and templates.
+func Formats() []Format { return slices.Clone(formats) }
+
+// width is how many characters a value of the format has at least: an item
+// declared shorter cannot hold one.
+func (f Format) width() int {
+	switch f {
+	case FormatResidentID, FormatCreditCode:
+		return 18
+	case FormatMobile:
+		return 11
+	case FormatDivision:
+		return 6
+	}
+	return 0
 }
 
 // Metadata is one version of an entry: everything the agency declares.
@@ -221,9 +273,11 @@ func (m *Metadata) Normalize() {
 	m.RelatedCodes = compact(m.RelatedCodes)
 	for i := range m.Items {
 		it := &m.Items[i]
-		for _, p := range []*string{&it.Name, &it.Description, &it.Grade, &it.PersonalKind, &it.Element} {
+		for _, p := range []*string{&it.Name, &it.Description, &it.Grade, &it.PersonalKind, &it.Element, &it.Min, &it.Max} {
 			*p = strings.TrimSpace(*p)
 		}
+		it.Format = Format(strings.TrimSpace(string(it.Format)))
+		it.Values = compact(it.Values)
 		it.Type = ItemType(strings.ToUpper(strings.TrimSpace(string(it.Type))))
 		if !it.Key {
 			it.KeyKind = ""

@@ -207,7 +207,7 @@ func Validate(m *Metadata, p *rules.Profile, strict bool) error {
 		}
 		names[it.Name] = i
 		enum(f+".type", string(it.Type), strs(itemTypes), true, "数据类型", "the data type")
-		if it.Length < 0 || it.Length > 100000 {
+		if it.Length < 0 || it.Length > maxLength {
 			ps.add("catalog.item_length", f+".length", "长度须在0到100000之间", "the length must be from 0 to 100000")
 		}
 		if it.Type == TypeChar && it.Length == 0 && strict {
@@ -223,6 +223,7 @@ func Validate(m *Metadata, p *rules.Profile, strict bool) error {
 				ps.add("catalog.key_shape", f+".type", "身份证号、统一社会信用代码须为18位字符型", "a resident ID number or credit code is a character item of length 18")
 			}
 		}
+		validateValues(&ps, f, it)
 		// Grading limits the sharing type and open attribute (GD-290 §9):
 		// the profile names the most sensitive grade each admits.
 		if r := g.rank(it.Grade); r >= 0 {

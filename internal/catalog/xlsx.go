@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -141,6 +142,16 @@ var itemCols = []*xcol{
 	{key: "source", zh: "是否法定数源", en: "Legal source", width: 10, choices: boolChoices,
 		noteZH: "本部门是否为该数据元的法定数源部门（一数一源，GD-290 §14）", noteEN: "whether the agency is the element's legal source (GD-290 §14)"},
 	{key: "required", zh: "是否必填", en: "Required", width: 8, choices: boolChoices, noteZH: "是/否", noteEN: "yes/no"},
+	{key: "values", zh: "值域", en: "Allowed values", text: true, multi: true, width: 24,
+		noteZH: "允许的取值（枚举），多个用“、”分隔；仅字符型、数值型、整数型；留空为不限",
+		noteEN: "the allowed values (an enumeration), separated by 、; character, numeric and integer items only; empty for any"},
+	{key: "min", zh: "最小值", en: "Minimum", text: true, width: 14,
+		noteZH: "数值型、货币型、整数型、浮点型填数字；日期型填YYYY-MM-DD；日期时间型填YYYY-MM-DD HH:MM:SS；字符型、备注型填最少字数",
+		noteEN: "a number for N, Y, I and F items; YYYY-MM-DD for dates; YYYY-MM-DD HH:MM:SS for date-times; the fewest characters for C and M items"},
+	{key: "max", zh: "最大值", en: "Maximum", text: true, width: 14,
+		noteZH: "写法同最小值，不小于最小值；字符型、备注型为最多字数", noteEN: "written like the minimum, not less than it; the most characters for C and M items"},
+	{key: "format", zh: "格式", en: "Format", width: 16, choices: enumChoices(formats, ""),
+		noteZH: "取值须符合的标识格式，仅字符型", noteEN: "the identifier format values must follow; character items only"},
 }
 
 var statusLabels = map[Status]label{
@@ -474,6 +485,14 @@ func itemValue(c *xcol, g Grades, key, entryName string, it *Item) any {
 		return yesNo(it.Source)
 	case "required":
 		return yesNo(it.Required)
+	case "values":
+		return JoinValues(it.Values)
+	case "min":
+		return it.Min
+	case "max":
+		return it.Max
+	case "format":
+		return enumText(c, g, string(it.Format))
 	}
 	return ""
 }
@@ -726,6 +745,27 @@ func parseChoice(chs []choice, s string) (string, bool) {
 	return "", false
 }
 
+// excelDate reads a bound of a date or date-time item that Excel stored as
+// a serial number (a date typed into a cell not formatted as text) as the
+// date or date-time it shows; anything else is returned as it is.
+func excelDate(t ItemType, s string) string {
+	if t != TypeDate && t != TypeDateTime {
+		return s
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f < 1 || f > 2958465 { // 1900-01-01 to 9999-12-31
+		return s
+	}
+	at, err := excelize.ExcelDateToTime(f, false)
+	if err != nil {
+		return s
+	}
+	if t == TypeDate {
+		return at.Format(time.DateOnly)
+	}
+	return at.Round(time.Second).Format(time.DateTime)
+}
+
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool {
 		return r == '、' || r == ';' || r == '；' || r == ',' || r == '，' || r == '\n'
@@ -965,6 +1005,8 @@ func ParseXLSX(r io.Reader, prof *rules.Profile) (out []Metadata, err error) {
 					item.Grade = code
 				case "key_kind":
 					item.KeyKind = KeyKind(code)
+				case "format":
+					item.Format = Format(code)
 				}
 				continue
 			}
@@ -983,6 +1025,12 @@ func ParseXLSX(r io.Reader, prof *rules.Profile) (out []Metadata, err error) {
 				item.PersonalKind = v
 			case "element":
 				item.Element = v
+			case "values":
+				item.Values = SplitValues(v)
+			case "min":
+				item.Min = v
+			case "max":
+				item.Max = v
 			case "personal", "key", "source", "required":
 				b, ok := parseBool(v)
 				if !ok {
@@ -1000,6 +1048,7 @@ func ParseXLSX(r io.Reader, prof *rules.Profile) (out []Metadata, err error) {
 				}
 			}
 		}
+		item.Min, item.Max = excelDate(item.Type, item.Min), excelDate(item.Type, item.Max)
 		// The link to the entry: its number, else its name.
 		key, kci := it.get(cells, "entry_key")
 		name, nci := it.get(cells, "entry_name")

@@ -35,16 +35,18 @@ func provincial(t testing.TB) *rules.Profile {
 }
 
 // full returns metadata with every field filled, in Chinese, for a round trip.
+// Its items declare 值域, 最小值, 最大值 and 格式 of every kind (see legacy).
 func full(name string, variant int) catalog.Metadata {
 	m := catalog.Metadata{
 		Name: name, ClassCode: "3440100100001", Summary: name + "：记录办理情况。\n第二段说明，含“引号”与逗号,分号;。",
 		DataForm: catalog.FormDatabase, Format: "ORACLE",
 		Items: []catalog.Item{
 			{Name: "统一社会信用代码", Type: catalog.TypeChar, Length: 18, Description: "法人唯一标识", Grade: "general-2", Key: true, KeyKind: catalog.KeyCreditCode,
-				Element: "统一社会信用代码", Source: true, Required: true},
-			{Name: "联系人电话", Type: catalog.TypeChar, Length: 20, Description: "联系方式", Grade: "general-2", Personal: true, PersonalKind: "联系方式"},
-			{Name: "登记日期", Type: catalog.TypeDate, Grade: "general-1", Required: true},
-			{Name: "注册资本", Type: catalog.TypeCurrency, Length: 16, Description: "万元", Grade: "general-1", Element: "注册资本"},
+				Element: "统一社会信用代码", Source: true, Required: true, Format: catalog.FormatCreditCode},
+			{Name: "联系人电话", Type: catalog.TypeChar, Length: 20, Description: "联系方式", Grade: "general-2", Personal: true, PersonalKind: "联系方式",
+				Format: catalog.FormatMobile, Min: "11", Max: "14"},
+			{Name: "登记日期", Type: catalog.TypeDate, Grade: "general-1", Required: true, Min: "1949-10-01", Max: "2099-12-31"},
+			{Name: "注册资本", Type: catalog.TypeCurrency, Length: 16, Description: "万元", Grade: "general-1", Element: "注册资本", Min: "0.00", Max: "99999999.99"},
 		},
 		ShareType: catalog.ShareConditional, ShareConditions: "仅限依法履职需要", ShareBasis: "《广东省公共数据管理办法》第十三条", ShareScope: "全省政务部门",
 		ShareModes: []catalog.ShareMode{catalog.ModeAPI, catalog.ModePlatformDB, catalog.ModeFile},
@@ -58,14 +60,35 @@ func full(name string, variant int) catalog.Metadata {
 		m.ClassCode, m.DataForm, m.Format = "2010300000001", catalog.FormFile, "PDF"
 		m.ShareType, m.ShareConditions, m.ShareBasis, m.ShareScope, m.ShareModes = catalog.ShareNone, "", "《中华人民共和国保守国家秘密法》第二十八条", "", nil
 		m.OpenAttr, m.OpenConditions, m.UpdateFreq = catalog.OpenNone, "", catalog.FreqIrregular
-		m.Items = []catalog.Item{{Name: "核心指标", Type: catalog.TypeMemo, Grade: "core", Description: "核心数据"},
+		m.Items = []catalog.Item{{Name: "核心指标", Type: catalog.TypeMemo, Grade: "core", Description: "核心数据", Max: "2000"},
 			{Name: "公民身份号码", Type: catalog.TypeChar, Length: 18, Grade: "important", Personal: true, PersonalKind: "身份信息", Key: true, KeyKind: catalog.KeyResidentID}}
 		m.Keywords = []string{"保密"}
 	case 2:
 		m.ShareType, m.ShareModes = catalog.ShareUnconditional, []catalog.ShareMode{catalog.ModeOffline}
 		m.OpenAttr, m.OpenConditions, m.UpdateFreq = catalog.OpenUnconditional, "", catalog.FreqRealtime
-		m.Items = []catalog.Item{{Name: "办件编号", Type: catalog.TypeInteger, Length: 12, Grade: "general-1", Key: true, KeyKind: catalog.KeyOther, Required: true}}
+		m.Items = []catalog.Item{{Name: "办件编号", Type: catalog.TypeInteger, Length: 12, Grade: "general-1", Key: true, KeyKind: catalog.KeyOther, Required: true, Min: "1"},
+			{Name: "办理状态", Type: catalog.TypeChar, Length: 4, Grade: "general-1", Values: []string{"受理", "办结", "不予受理", "01"}},
+			{Name: "受理时间", Type: catalog.TypeDateTime, Grade: "general-1", Min: "2020-01-01 00:00:00", Max: "2099-12-31 23:59:59"},
+			{Name: "办理时限", Type: catalog.TypeInteger, Length: 3, Grade: "general-1", Values: []string{"1", "5", "20"}, Min: "1", Max: "60"},
+			{Name: "所在区县", Type: catalog.TypeChar, Length: 6, Grade: "general-1", Format: catalog.FormatDivision, Values: []string{"441302", "441303"}}}
 	}
+	return m
+}
+
+// legacy is full's metadata as a workbook of a build before 值域, 最小值,
+// 最大值 and 格式 holds it: without them, and without the items only they
+// made worth listing.
+func legacy(m catalog.Metadata) catalog.Metadata {
+	added := []string{"办理状态", "受理时间", "办理时限", "所在区县"}
+	var items []catalog.Item
+	for _, it := range m.Items {
+		if slices.Contains(added, it.Name) {
+			continue
+		}
+		it.Values, it.Min, it.Max, it.Format = nil, "", "", ""
+		items = append(items, it)
+	}
+	m.Items = items
 	return m
 }
 
@@ -153,7 +176,8 @@ func TestTemplate(t *testing.T) {
 			first, _, _ := strings.Cut(h, "\n")
 			itemHeads = append(itemHeads, first)
 		}
-		if len(items) != 1 || !slices.Contains(itemHeads, "分级") || !slices.Contains(itemHeads, "是否法定数源") {
+		if len(items) != 1 || !slices.Contains(itemHeads, "分级") || !slices.Contains(itemHeads, "是否法定数源") ||
+			!reflect.DeepEqual(itemHeads[len(itemHeads)-4:], []string{"值域", "最小值", "最大值", "格式"}) {
 			t.Fatalf("信息项 header %q", items)
 		}
 		// The drop-down lists: Chinese labels of the enumerations.
@@ -177,6 +201,7 @@ func TestTemplate(t *testing.T) {
 			"信息项!G2:G100001": {"核心数据", "重要数据", "一般数据1级"},
 			"信息项!H2:H100001": {"是", "否"},
 			"信息项!K2:K100001": {"公民身份号码", "统一社会信用代码"},
+			"信息项!R2:R100001": {"公民身份号码", "统一社会信用代码", "手机号码", "行政区划代码"},
 		} {
 			got, ok := lists[ref]
 			if !ok {
@@ -197,7 +222,8 @@ func TestTemplate(t *testing.T) {
 		for _, r := range help {
 			text.WriteString(strings.Join(r, "|") + "\n")
 		}
-		for _, w := range []string{"有条件共享（conditional，conditional）", "Sharing type", "一般数据3级", "是否法定数源", "GD-290 §13"} {
+		for _, w := range []string{"有条件共享（conditional，conditional）", "Sharing type", "一般数据3级", "是否法定数源", "GD-290 §13",
+			"值域 / Allowed values", "手机号码（mobile，mobile number）", "YYYY-MM-DD HH:MM:SS"} {
 			if !strings.Contains(text.String(), w) {
 				t.Fatalf("说明 lacks %q", w)
 			}
@@ -281,8 +307,8 @@ func TestXLSXRoundTrip(t *testing.T) {
 	})
 }
 
-// sample is an exported workbook of three valid entries with 4, 2 and 1
-// items, so that 信息项 rows 2–5 belong to entry 1, 6–7 to entry 2, 8 to 3.
+// sample is an exported workbook of three valid entries with 4, 2 and 5
+// items, so that 信息项 rows 2–5 belong to entry 1, 6–7 to entry 2, 8–12 to 3.
 func sample(t testing.TB) []byte {
 	var es []catalog.Entry
 	for i, name := range []string{"企业登记信息", "涉密统计资料", "政务服务办件信息"} {
@@ -415,6 +441,35 @@ func TestXLSXRefusals(t *testing.T) {
 	}
 }
 
+// TestXLSXValueConstraintsLocated: a bad 值域, 最小值, 最大值 or 格式 is
+// refused at its cell, whether the parser or Validate finds it.
+func TestXLSXValueConstraintsLocated(t *testing.T) {
+	data := edit(t, sample(t), map[string]any{
+		"信息项!R2":  "手机号码",       // a credit-code key in mobile format
+		"信息项!R3":  "电子邮箱",       // no such format
+		"信息项!P4":  "1949-13-01", // no such date
+		"信息项!Q5":  "-1",         // registered capital: max under min 0.00
+		"信息项!O11": "1、5、90",     // 90 is over the max 60
+		"信息项!R8":  "行政区划代码",     // a format on an integer item
+	})
+	l := listOf(t, func() error { _, err := catalog.ParseXLSX(bytes.NewReader(data), provincial(t)); return err }())
+	got := map[string]string{}
+	for _, e := range l {
+		got[e.Field] = e.Code
+	}
+	want := map[string]string{
+		"信息项!R2 (格式)":  "catalog.item_format_key",
+		"信息项!R3 (格式)":  "catalog.enum",
+		"信息项!P4 (最小值)": "catalog.item_bound",
+		"信息项!Q5 (最大值)": "catalog.item_range",
+		"信息项!O11 (值域)": "catalog.item_value_range",
+		"信息项!R8 (格式)":  "catalog.item_format_type",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("errors:\n got %v\nwant %v", got, want)
+	}
+}
+
 // TestXLSXByHand reads a workbook an agency made itself: columns in another
 // order, codes instead of labels, yes/no as Y/1/true, items linked by name,
 // blank rows in between.
@@ -431,10 +486,12 @@ func TestXLSXByHand(t *testing.T) {
 			{"不予共享", "出入境记录", 3440100100001, "不予开放", "", "daily", "数据库"},
 		},
 		"信息项": {
-			{"资源名称", "信息项名称", "数据类型", "长度", "分级", "是否个人信息", "是否主键", "主键类别", "是否必填"},
-			{"户籍登记信息", "公民身份号码", "C", 18, "general-3", "Y", "1", "resident_id", "true"},
-			{"户籍登记信息", "姓名", "字符型", "50", "一般数据3级", "是", "N", "", "0"},
-			{"出入境记录", "出境日期", "d", "", "一般数据2级", "否", "false", "", ""},
+			{"资源名称", "信息项名称", "数据类型", "长度", "分级", "是否个人信息", "是否主键", "主键类别", "是否必填", "Format", "最小值", "最大值", "值域"},
+			{"户籍登记信息", "公民身份号码", "C", 18, "general-3", "Y", "1", "resident_id", "true", "公民身份号码"},
+			{"户籍登记信息", "姓名", "字符型", "50", "一般数据3级", "是", "N", "", "0", "", 2, 50},
+			// Dates typed into cells Excel formats as dates come back as serial numbers.
+			{"出入境记录", "出境日期", "d", "", "一般数据2级", "否", "false", "", "", "", 32874, "2099-12-31"},
+			{"出入境记录", "出境口岸", "C", 20, "一般数据2级", "", "", "", "", "", "", "", "罗湖口岸；皇岗口岸,深圳湾口岸"},
 		},
 	}
 	for s, rs := range rows {
@@ -453,10 +510,12 @@ func TestXLSXByHand(t *testing.T) {
 		t.Fatalf("entries %+v", ms)
 	}
 	want := []catalog.Item{
-		{Name: "公民身份号码", Type: catalog.TypeChar, Length: 18, Grade: "general-3", Personal: true, Key: true, KeyKind: catalog.KeyResidentID, Required: true},
-		{Name: "姓名", Type: catalog.TypeChar, Length: 50, Grade: "general-3", Personal: true},
+		{Name: "公民身份号码", Type: catalog.TypeChar, Length: 18, Grade: "general-3", Personal: true, Key: true, KeyKind: catalog.KeyResidentID, Required: true,
+			Format: catalog.FormatResidentID},
+		{Name: "姓名", Type: catalog.TypeChar, Length: 50, Grade: "general-3", Personal: true, Min: "2", Max: "50"},
 	}
-	if !reflect.DeepEqual(ms[0].Items, want) || len(ms[1].Items) != 1 || ms[1].Items[0].Type != catalog.TypeDate || ms[1].Items[0].Grade != "general-2" {
+	if !reflect.DeepEqual(ms[0].Items, want) || len(ms[1].Items) != 2 || ms[1].Items[0].Type != catalog.TypeDate || ms[1].Items[0].Grade != "general-2" ||
+		ms[1].Items[0].Min != "1990-01-01" || ms[1].Items[0].Max != "2099-12-31" || !reflect.DeepEqual(ms[1].Items[1].Values, []string{"罗湖口岸", "皇岗口岸", "深圳湾口岸"}) {
 		t.Fatalf("items %+v / %+v", ms[0].Items, ms[1].Items)
 	}
 }
@@ -474,7 +533,7 @@ func TestXLSXFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, name := range []string{"企业登记信息", "涉密统计资料", "政务服务办件信息"} {
-		want := full(name, i)
+		want := legacy(full(name, i))
 		want.Normalize()
 		if !reflect.DeepEqual(ms[i], want) {
 			t.Fatalf("entry %d:\n got %+v\nwant %+v", i, ms[i], want)

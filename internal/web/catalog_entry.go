@@ -18,6 +18,25 @@ type itemView struct {
 	catalog.Item
 	N                                   int
 	TypeLabel, GradeLabel, KeyKindLabel string
+	ValuesText, RangeText, FormatLabel  string // 值域, 最小值–最大值, 格式
+}
+
+// rangeText shows an item's minimum and maximum: lengths in characters
+// for character and memo items, values for the others.
+func rangeText(lang string, it catalog.Item) string {
+	key := "cat.range."
+	if it.Type == catalog.TypeChar || it.Type == catalog.TypeMemo {
+		key += "chars_"
+	}
+	switch {
+	case it.Min != "" && it.Max != "":
+		return Tf(lang, key+"both", it.Min, it.Max)
+	case it.Min != "":
+		return Tf(lang, key+"min", it.Min)
+	case it.Max != "":
+		return Tf(lang, key+"max", it.Max)
+	}
+	return ""
 }
 
 type versionRow struct {
@@ -39,6 +58,7 @@ type entryData struct {
 	Shown       int
 	ShownState  string
 	Items       []itemView
+	ValueRules  bool // some item declares values, a range or a format
 	ShareModes  string
 	Versions    []versionRow
 	Review      *caseRow // the open review case of the latest version
@@ -80,6 +100,7 @@ func diffField(lang, f string) string {
 
 // diffValue shows an enumerated value by its label.
 func diffValue(lang, f, v string) string {
+	item := strings.HasPrefix(f, "items[")
 	if i := strings.LastIndex(f, "."); i >= 0 {
 		f = f[i+1:]
 	}
@@ -90,6 +111,10 @@ func diffValue(lang, f, v string) string {
 		return catalog.Label(v, "open", lang)
 	case "data_form", "update_freq", "type", "key_kind":
 		return catalog.Label(v, "", lang)
+	case "format":
+		if item { // an item's identifier format; the entry's format is free text
+			return catalog.Label(v, "", lang)
+		}
 	}
 	switch v {
 	case "true":
@@ -136,6 +161,11 @@ func (p *portal) entryView(r *http.Request) (*View, *entryData, error) {
 		if it.Key {
 			iv.KeyKindLabel = catalog.Label(string(it.KeyKind), "", lang)
 		}
+		iv.ValuesText, iv.RangeText = catalog.JoinValues(it.Values), rangeText(lang, it)
+		if it.Format != "" {
+			iv.FormatLabel = catalog.Label(string(it.Format), "", lang)
+		}
+		d.ValueRules = d.ValueRules || iv.ValuesText != "" || iv.RangeText != "" || iv.FormatLabel != ""
 		d.Items = append(d.Items, iv)
 	}
 	var modes []string

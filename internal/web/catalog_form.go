@@ -25,11 +25,14 @@ import (
 var metaFields = []string{"name", "class_code", "summary", "data_form", "format", "share_type", "share_conditions", "share_basis", "share_scope", "share_modes",
 	"open_attr", "open_conditions", "update_freq", "collecting_agency", "verifying_agency", "providing_agency", "source_system", "related_codes", "keywords", "legal_basis"}
 
-// itemFields are the fields of one item row.
-var itemFields = []string{"name", "type", "length", "description", "grade", "personal", "personal_kind", "key", "key_kind", "element", "source", "required"}
+// itemFields are the fields of one item row. values is one input, the
+// values separated by 、 or commas (catalog.SplitValues).
+var itemFields = []string{"name", "type", "length", "description", "grade", "personal", "personal_kind", "key", "key_kind", "element", "source", "required",
+	"values", "min", "max", "format"}
 
 var (
 	itemKeyRE  = regexp.MustCompile(`^items\[(\d{1,4})\]\.([a-z_]+)$`)
+	itemListRE = regexp.MustCompile(`^(items\[\d{1,4}\]\.values)\[\d+\]$`)
 	listErrRE  = regexp.MustCompile(`^(keywords|related_codes|share_modes)\[\d+\]$`)
 	listSplitR = regexp.MustCompile(`[\s,，、;；]+`)
 )
@@ -88,7 +91,7 @@ func metadataOf(f url.Values) (catalog.Metadata, url.Values, apperr.List) {
 	for _, i := range rows {
 		get := func(field string) string { return strings.TrimSpace(f.Get(fmt.Sprintf("items[%d].%s", i, field))) }
 		blank := true
-		for _, fld := range []string{"name", "length", "description", "personal_kind", "element", "personal", "key", "source", "required"} {
+		for _, fld := range []string{"name", "length", "description", "personal_kind", "element", "personal", "key", "source", "required", "values", "min", "max"} {
 			if get(fld) != "" {
 				blank = false
 			}
@@ -104,7 +107,8 @@ func metadataOf(f url.Values) (catalog.Metadata, url.Values, apperr.List) {
 		}
 		it := catalog.Item{Name: get("name"), Type: catalog.ItemType(get("type")), Description: get("description"), Grade: get("grade"),
 			Personal: get("personal") != "", PersonalKind: get("personal_kind"), Key: get("key") != "", KeyKind: catalog.KeyKind(get("key_kind")),
-			Element: get("element"), Source: get("source") != "", Required: get("required") != ""}
+			Element: get("element"), Source: get("source") != "", Required: get("required") != "",
+			Values: catalog.SplitValues(get("values")), Min: get("min"), Max: get("max"), Format: catalog.Format(get("format"))}
 		if l := get("length"); l != "" {
 			n, err := strconv.Atoi(l)
 			if err != nil {
@@ -170,6 +174,10 @@ func formOf(m catalog.Metadata) url.Values {
 		set(p+"element", it.Element)
 		flag(p+"source", it.Source)
 		flag(p+"required", it.Required)
+		set(p+"values", catalog.JoinValues(it.Values))
+		set(p+"min", it.Min)
+		set(p+"max", it.Max)
+		set(p+"format", string(it.Format))
 	}
 	return f
 }
@@ -192,6 +200,7 @@ type formData struct {
 	ShareModes  []option
 	ItemTypes   []option
 	KeyKinds    []option
+	Formats     []option
 	Grades      []option
 	Items       []itemRow
 	Problems    []string // messages of fields the form does not show
@@ -206,7 +215,8 @@ func (p *portal) formView(r *http.Request, e *catalog.Entry, form url.Values, er
 	d := &formData{Entry: e, Action: "/catalog/new",
 		DataForms: enumOptions(catalog.DataForms(), "", lang), ShareTypes: enumOptions(catalog.ShareTypes(), "share", lang),
 		OpenAttrs: enumOptions(catalog.OpenAttrs(), "open", lang), UpdateFreqs: enumOptions(catalog.UpdateFreqs(), "", lang),
-		ShareModes: enumOptions(catalog.ShareModes(), "mode", lang), KeyKinds: enumOptions([]catalog.KeyKind{catalog.KeyResidentID, catalog.KeyCreditCode, catalog.KeyOther}, "", lang)}
+		ShareModes: enumOptions(catalog.ShareModes(), "mode", lang), KeyKinds: enumOptions([]catalog.KeyKind{catalog.KeyResidentID, catalog.KeyCreditCode, catalog.KeyOther}, "", lang),
+		Formats: enumOptions(catalog.Formats(), "", lang)}
 	for _, t := range catalog.ItemTypes() {
 		d.ItemTypes = append(d.ItemTypes, option{Value: string(t), Label: string(t) + " " + catalog.Label(string(t), "", lang)})
 	}
@@ -235,6 +245,9 @@ func (p *portal) formView(r *http.Request, e *catalog.Entry, form url.Values, er
 	shown := map[string]string{}
 	for f, m := range errs {
 		if mm := listErrRE.FindStringSubmatch(f); mm != nil {
+			f = mm[1]
+		}
+		if mm := itemListRE.FindStringSubmatch(f); mm != nil {
 			f = mm[1]
 		}
 		known := slices.Contains(metaFields, f) || f == "items"
