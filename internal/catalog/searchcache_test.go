@@ -39,7 +39,7 @@ func TestSearchSeesOtherNodes(t *testing.T) {
 				return a
 			}
 			a := open()
-			if _, err := demo.Load(ctx, a); err != nil {
+			if _, err := demo.LoadWith(ctx, a, demo.Options{Catalog: true}); err != nil {
 				t.Fatal(err)
 			}
 			b := open()

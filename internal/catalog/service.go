@@ -25,7 +25,17 @@ type Service struct {
 	orgs  *org.Service
 	cases *procedure.Engine
 	snaps snapCache // the search snapshot of this node (searchcache.go)
+	// published are called in the transaction that publishes a version
+	// (the collection layer makes or migrates the entry's dataset there).
+	published []PublishHook
 }
+
+// PublishHook is told, in the publication's transaction, that a version of
+// an entry was published; an error undoes the publication.
+type PublishHook func(ctx context.Context, tx *store.Tx, e Entry, v Version) error
+
+// OnPublish registers h to run whenever a version is published.
+func (s *Service) OnPublish(h PublishHook) { s.published = append(s.published, h) }
 
 // NewService returns the catalog service and registers its procedures
 // with the engine: the review of a version (GD-290 §11) and the update an
@@ -498,6 +508,19 @@ func (s *Service) onReview(ctx context.Context, tx *store.Tx, a audit.Actor, c *
 		}
 		if err := s.denormalise(ctx, tx, v.EntryID, &v.Metadata, prof); err != nil {
 			return err
+		}
+		if len(s.published) > 0 {
+			e, err := scanEntry(tx.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM catalog_entries e JOIN agencies a ON a.id = e.agency_id WHERE e.id = $1`, v.EntryID))
+			if err != nil {
+				return fmt.Errorf("published entry %d: %w", v.EntryID, err)
+			}
+			e.Metadata = v.Metadata
+			e.PublishedVersion = v.Version
+			for _, h := range s.published {
+				if err := h(ctx, tx, e, v); err != nil {
+					return err
+				}
+			}
 		}
 	case VersionWithdrawn:
 		if _, err := tx.ExecContext(ctx, `UPDATE catalog_entries SET status = $1, updated_at = $2 WHERE id = $3 AND published_version = 0`, string(StatusDraft), tx.Dialect.Time(tx.Now), v.EntryID); err != nil {
