@@ -16,9 +16,11 @@ import (
 	"pubdata/internal/auth"
 	"pubdata/internal/calendar"
 	"pubdata/internal/catalog"
+	"pubdata/internal/collect"
 	"pubdata/internal/org"
 	"pubdata/internal/procedure"
 	"pubdata/internal/rules"
+	"pubdata/internal/security"
 	"pubdata/internal/store"
 )
 
@@ -28,8 +30,12 @@ type Config struct {
 	DBURL        string // PostgreSQL URL; wins over DataDir for the database
 	RulesDir     string // rule-profile overrides (*.json), optional
 	AuditKeyFile string // audit chain key; default DataDir/audit.key
-	Auth         auth.Config
-	Logger       *slog.Logger
+	// SecretsKeyFile seals secrets kept in the database (pull sources'
+	// connection strings); default DataDir/secrets.key on SQLite. Without
+	// one on PostgreSQL, database pull cannot be registered.
+	SecretsKeyFile string
+	Auth           auth.Config
+	Logger         *slog.Logger
 }
 
 // App is one running node's services.
@@ -43,6 +49,7 @@ type App struct {
 	Calendar *calendar.Calendar
 	Cases    *procedure.Engine
 	Catalog  *catalog.Service
+	Collect  *collect.Service
 	Log      *slog.Logger
 	Started  time.Time
 }
@@ -104,7 +111,34 @@ func build(ctx context.Context, cfg Config, db *store.DB) (*App, error) {
 		Cases:    procedure.NewEngine(db, trail, cal, rs, orgs, cfg.Logger),
 	}
 	a.Catalog = catalog.NewService(db, trail, rs, orgs, a.Cases)
+	sealer, err := loadSealer(cfg, db.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	a.Collect = collect.NewService(db, trail, rs, orgs, a.Cases, a.Catalog, cal, sealer, cfg.Logger)
 	return a, nil
+}
+
+// loadSealer returns the sealer of secrets kept in the database, or nil
+// when no secrets key is configured (PostgreSQL without --secrets-key-file).
+func loadSealer(cfg Config, d store.Dialect) (collect.Sealer, error) {
+	path := cfg.SecretsKeyFile
+	create := false
+	if path == "" {
+		if d == store.Postgres {
+			return nil, nil
+		}
+		path = filepath.Join(cfg.DataDir, "secrets.key")
+		create = true
+	}
+	key, err := audit.LoadKey(path, create)
+	if errors.Is(err, audit.ErrNoKey) {
+		return nil, fmt.Errorf("secrets key file %s does not exist", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return security.NewSealer(key)
 }
 
 // loadAuditKey returns the chain key: from AuditKeyFile, else from the data

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"pubdata/internal/app"
@@ -31,8 +33,17 @@ func Open(t testing.TB, d store.Dialect) *app.App {
 	cfg := storetest.Config(t, d)
 	ac := auth.DefaultConfig
 	ac.Hash = FastHash
-	a, err := app.Open(context.Background(), app.Config{DataDir: t.TempDir(), DBURL: cfg.URL, Auth: ac,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	dir := t.TempDir()
+	c := app.Config{DataDir: dir, DBURL: cfg.URL, Auth: ac, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if cfg.URL != "" {
+		// PostgreSQL keeps no key in the data directory by default: give the
+		// node a secrets key, as an operator would with --secrets-key-file.
+		c.SecretsKeyFile = filepath.Join(dir, "secrets.key")
+		if err := os.WriteFile(c.SecretsKeyFile, []byte("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := app.Open(context.Background(), c)
 	if err != nil {
 		t.Fatalf("apptest: open %s: %v", d, err)
 	}

@@ -106,6 +106,10 @@ const (
 	PermCatalogEdit   Permission = "catalog.edit"   // draft, change, submit and import the agency's entries and registers
 	PermCatalogReview Permission = "catalog.review" // approve or return versions, settle source conflicts
 	PermCatalogManage Permission = "catalog.manage" // delist an entry, record a change of its legal basis
+
+	PermDataRead   Permission = "data.read"   // see datasets, batches, quality, base and theme databases (metadata, not rows)
+	PermDataLoad   Permission = "data.load"   // feed the agency's datasets: upload, push, pull sources, exemptions
+	PermDataGovern Permission = "data.govern" // bind base databases, define theme databases and return flows
 )
 
 // policy: which roles hold which permission. Least privilege: the auditor
@@ -127,6 +131,10 @@ var policy = map[Permission][]Role{
 	PermCatalogEdit:   {AgencyOfficer},
 	PermCatalogReview: {AuthorityReviewer},
 	PermCatalogManage: {AgencyOfficer, AuthorityReviewer},
+
+	PermDataRead:   {AgencyOfficer, AgencyUser, AuthorityReviewer, ChiefDataOfficer, Auditor},
+	PermDataLoad:   {AgencyOfficer},
+	PermDataGovern: {AgencyOfficer, AuthorityReviewer},
 }
 
 // Can reports whether the role holds the permission.

@@ -57,10 +57,6 @@ func (e *Engine) markOne(ctx context.Context, c Case, now time.Time) error {
 			notify = v
 		}
 	}
-	supervisor, err := e.supervisor(ctx, c.Jurisdiction, against)
-	if err != nil {
-		return err
-	}
 	return e.db.WriteAt(ctx, now, func(tx *store.Tx) error {
 		// Guard against a transition that happened since the scan.
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET overdue = $1, updated_at = $2 WHERE id = $3 AND NOT overdue AND NOT closed AND due_key = $4 AND state = $5`,
@@ -87,16 +83,56 @@ func (e *Engine) markOne(ctx context.Context, c Case, now time.Time) error {
 		if k != nil {
 			kindZH = k.ZH
 		}
-		reason := fmt.Sprintf("%s（办件 %d）未在 %s 前办结，逾期。依据：%s", kindZH, c.ID, c.DueDate, c.DueBasis)
-		var nid int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO supervision_notices(case_id, against_agency_id, authority_agency_id, jurisdiction_code, reason_code, reason, basis, due_key, missed_at, created_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
-			c.ID, against, nullID(supervisor.ID), supervisor.JurisdictionCode, "deadline_missed", reason, c.DueBasis+", GD-290 §52", c.DueKey, tx.Dialect.NullTime(c.DueAt), tx.Dialect.Time(tx.Now)).Scan(&nid); err != nil {
-			return fmt.Errorf("notice: %w", err)
-		}
-		return e.trail.Append(ctx, tx, sys, audit.Event{Action: "notice.create", ObjectType: "supervision_notice", ObjectID: strconv.FormatInt(nid, 10),
-			Detail: fmt.Sprintf("case %d against agency %d", c.ID, against)})
+		_, err = e.RaiseNotice(ctx, tx, NoticeInput{CaseID: c.ID, AgainstAgencyID: against, Jurisdiction: c.Jurisdiction, ReasonCode: "deadline_missed",
+			Reason: fmt.Sprintf("%s（办件 %d）未在 %s 前办结，逾期。依据：%s", kindZH, c.ID, c.DueDate, c.DueBasis),
+			Basis:  c.DueBasis + ", GD-290 §52", DueKey: c.DueKey, MissedAt: c.DueAt})
+		return err
 	})
+}
+
+// NoticeInput is a supervision notice to raise.
+type NoticeInput struct {
+	CaseID          int64      // the case whose deadline was missed; 0 for a duty that is no case (a stale dataset)
+	AgainstAgencyID int64      // the agency that is late
+	Jurisdiction    string     // where the duty lies: its authority supervises (its parent's when the late agency is that authority)
+	ReasonCode      string     // stable code, e.g. "deadline_missed", "dataset_stale"
+	Reason          string     // in Chinese, naming what was missed and when
+	Basis           string     // the articles, e.g. "GD-290 §16"
+	DueKey          string     // the rule-profile key of the missed duty, if any
+	MissedAt        *time.Time // when the duty fell due
+}
+
+// RaiseNotice records a supervision notice (督查督办) against an agency in
+// the caller's transaction, with the supervising authority, and audits it
+// as the system. Both the late agency and the authority then see it in
+// Notices. It is the one place notices are written: the overdue scan uses
+// it for missed case deadlines, domain services for duties that are not
+// cases (GD-290 §16: a dataset not updated at its catalog frequency).
+// Callers keep it to one notice per episode. Errors: a missing field, no
+// authority for the jurisdiction, or the database's.
+func (e *Engine) RaiseNotice(ctx context.Context, tx *store.Tx, in NoticeInput) (Notice, error) {
+	if in.AgainstAgencyID == 0 || in.Jurisdiction == "" || in.ReasonCode == "" || in.Reason == "" || in.Basis == "" {
+		return Notice{}, fmt.Errorf("raise notice: against agency, jurisdiction, reason code, reason and basis are required")
+	}
+	supervisor, err := e.supervisor(ctx, in.Jurisdiction, in.AgainstAgencyID)
+	if err != nil {
+		return Notice{}, fmt.Errorf("raise notice: supervisor of %s: %w", in.Jurisdiction, err)
+	}
+	n := Notice{CaseID: in.CaseID, AgainstAgencyID: in.AgainstAgencyID, AuthorityAgencyID: supervisor.ID, Jurisdiction: supervisor.JurisdictionCode,
+		ReasonCode: in.ReasonCode, Reason: in.Reason, Basis: in.Basis, State: "open", DueKey: in.DueKey, MissedAt: in.MissedAt, CreatedAt: tx.Now}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO supervision_notices(case_id, against_agency_id, authority_agency_id, jurisdiction_code, reason_code, reason, basis, due_key, missed_at, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
+		nullID(n.CaseID), n.AgainstAgencyID, nullID(n.AuthorityAgencyID), n.Jurisdiction, n.ReasonCode, n.Reason, n.Basis, n.DueKey, tx.Dialect.NullTime(n.MissedAt), tx.Dialect.Time(tx.Now)).Scan(&n.ID); err != nil {
+		return Notice{}, fmt.Errorf("notice: %w", err)
+	}
+	detail := fmt.Sprintf("%s against agency %d", n.ReasonCode, n.AgainstAgencyID)
+	if n.CaseID != 0 {
+		detail = fmt.Sprintf("case %d against agency %d", n.CaseID, n.AgainstAgencyID)
+	}
+	if err := e.trail.Append(ctx, tx, audit.System(), audit.Event{Action: "notice.create", ObjectType: "supervision_notice", ObjectID: strconv.FormatInt(n.ID, 10), Detail: detail}); err != nil {
+		return Notice{}, err
+	}
+	return n, nil
 }
 
 // supervisor returns the authority that supervises the late agency in the
