@@ -12,7 +12,8 @@ import { startDemo, password } from './harness.mjs';
 
 const DOC_ID = 'https://pubdata.invalid/openapi.json';
 const PERMISSIONS = new Set(['public', 'signed_in', 'org.read', 'org.manage', 'user.manage', 'audit.read', 'rules.read',
-  'calendar.edit', 'case.read', 'case.open', 'case.act', 'notice.read', 'catalog.read', 'catalog.edit', 'catalog.review', 'catalog.manage']);
+  'calendar.edit', 'case.read', 'case.open', 'case.act', 'notice.read', 'catalog.read', 'catalog.edit', 'catalog.review', 'catalog.manage',
+  'data.read', 'data.load', 'data.govern']);
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 let node;

@@ -48,12 +48,14 @@ test('reviewer: home, cases, no audit, logout', async (t) => {
   assert.equal(await cards.locator('a[href="/cases"]').count(), 1);
   assert.equal(await cards.locator('a[href="/audit"]').count(), 0);
   assert.equal(await cards.locator('a[href="/accounts"]').count(), 0);
-  // The catalog is live for a reviewer; the other areas are still to come.
-  assert.equal(await page.locator('nav.side .coming .disabled').count(), 5);
+  // The catalog and collection are live for a reviewer; the other areas are still to come.
+  assert.equal(await page.locator('nav.side .coming .disabled').count(), 4);
   assert.equal(await page.locator('nav.side .coming a').count(), 0);
-  assert.match(await page.locator('nav.side .coming').textContent(), /数据汇聚.*共享交换.*数据开放.*数据主体.*监督管理/s);
+  assert.match(await page.locator('nav.side .coming').textContent(), /共享交换.*数据开放.*数据主体.*监督管理/s);
   assert.equal(await page.locator('nav.side a[href="/catalog"]').count(), 1);
   assert.equal(await cards.locator('a[href="/catalog"]').count(), 1);
+  assert.equal(await page.locator('nav.side a[href="/datasets"]').count(), 1);
+  assert.equal(await cards.locator('a[href="/datasets"]').count(), 1);
   assert.equal(await page.locator('nav.side a[href="/audit"]').count(), 0, 'no audit link for a reviewer');
 
   await page.screenshot({ path: join(shots, 'home-reviewer.png'), fullPage: true });

@@ -32,6 +32,10 @@ var spec = map[auth.Permission][]auth.Role{
 	auth.PermCatalogEdit:   {auth.AgencyOfficer},
 	auth.PermCatalogReview: {auth.AuthorityReviewer},
 	auth.PermCatalogManage: {auth.AgencyOfficer, auth.AuthorityReviewer},
+
+	auth.PermDataRead:   {auth.AgencyOfficer, auth.AgencyUser, auth.AuthorityReviewer, auth.ChiefDataOfficer, auth.Auditor},
+	auth.PermDataLoad:   {auth.AgencyOfficer},
+	auth.PermDataGovern: {auth.AgencyOfficer, auth.AuthorityReviewer},
 }
 
 // sensitive pins the permission of routes whose exposure would be a breach.
@@ -48,6 +52,7 @@ var sensitive = map[string]auth.Permission{
 	"POST /api/v1/cases/{id}/actions/{action}": auth.PermCaseAct,
 	"GET /audit":                               auth.PermAuditRead,
 	"GET /accounts":                            auth.PermUserManage,
+	"POST /api/v1/datasets/{id}/batches":       auth.PermDataLoad,
 }
 
 // demoUser is one demo account per role.
@@ -75,7 +80,7 @@ func concrete(pattern string) string {
 	if pattern == "/" {
 		return "/no-such-page" // the catch-all; "/" itself is the home page, "/{$}"
 	}
-	r := strings.NewReplacer("{$}", "", "{file...}", "app.css", "{id}", "999999", "{action}", "approve", "{profile}", "guangdong", "{date}", "2025-10-01", "{path...}", "app.css")
+	r := strings.NewReplacer("{$}", "", "{file...}", "app.css", "{id}", "999999", "{action}", "approve", "{profile}", "guangdong", "{date}", "2025-10-01", "{path...}", "app.css", "{base}", "person", "{key}", "440103199001011234")
 	return r.Replace(pattern)
 }
 

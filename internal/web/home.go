@@ -45,6 +45,7 @@ var homeCards = []struct {
 	perm            auth.Permission
 }{
 	{"area.catalog", "card.catalog", "/catalog", auth.PermCatalogRead},
+	{"area.collect", "card.collect", "/datasets", auth.PermDataRead},
 	{"nav.cases", "card.cases", "/cases", auth.PermCaseRead},
 	{"nav.notices", "card.notices", "/notices", auth.PermNoticeRead},
 	{"nav.audit", "card.audit", "/audit", auth.PermAuditRead},

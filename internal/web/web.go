@@ -90,6 +90,7 @@ func Register(rt *httpx.Router, a *app.App) {
 	rt.Page("GET", "/calendar", auth.PermSignedIn, p.calendarPage)
 
 	registerCatalog(rt, a, p)
+	registerCollect(rt, p)
 }
 
 // --- templates ---
@@ -111,10 +112,11 @@ var funcs = template.FuncMap{
 	"args": func(v ...any) []any { return v },
 }
 
-// parseTemplates builds one template set per page: the layout plus the
-// page's own file, so that each page defines its own "content" block.
+// parseTemplates builds one template set per page: the layout, the shared
+// parts (part_*.html), and the page's own file, so that each page defines
+// its own "content" block.
 func parseTemplates() map[string]*template.Template {
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/part_*.html"))
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -122,7 +124,7 @@ func parseTemplates() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "part_") {
 			continue
 		}
 		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))
@@ -213,6 +215,7 @@ var liveNav = []struct {
 }{
 	{"nav.home", "/", auth.PermSignedIn},
 	{"area.catalog", "/catalog", auth.PermCatalogRead},
+	{"area.collect", "/datasets", auth.PermDataRead},
 	{"nav.cases", "/cases", auth.PermCaseRead},
 	{"nav.notices", "/notices", auth.PermNoticeRead},
 	{"nav.audit", "/audit", auth.PermAuditRead},
@@ -255,7 +258,7 @@ func (p *portal) view(r *http.Request, titleKey string, data any) *View {
 	}
 	for _, n := range liveNav {
 		if u.Role.Can(n.perm) {
-			active := r.URL.Path == n.href || n.href != "/" && strings.HasPrefix(r.URL.Path, n.href+"/")
+			active := r.URL.Path == n.href || n.href != "/" && strings.HasPrefix(r.URL.Path, n.href+"/") || n.key == "area.collect" && collectPath(r.URL.Path)
 			v.Nav = append(v.Nav, navItem{Key: n.key, Href: n.href, Active: active})
 		}
 	}
@@ -266,7 +269,7 @@ func (p *portal) view(r *http.Request, titleKey string, data any) *View {
 }
 
 // liveAreas are areas already built, with the permission that opens them.
-var liveAreas = map[string]auth.Permission{"area.catalog": auth.PermCatalogRead}
+var liveAreas = map[string]auth.Permission{"area.catalog": auth.PermCatalogRead, "area.collect": auth.PermDataRead}
 
 // comingFor lists the areas shown disabled to a role: those still being
 // built, and those built but not open to it.
