@@ -14,7 +14,7 @@ import (
 // entry insert, head update — one transaction per entry, as a state change
 // pays it) with the baseline of inserting the same row in its own
 // transaction with no chain.
-func benchAudit(ctx context.Context, m *Main, quick bool, pgURL string) error {
+func benchAudit(ctx context.Context, m *Main, quick bool, pgURL string, _ benchArgs) error {
 	n := 20000
 	if quick {
 		n = 2000

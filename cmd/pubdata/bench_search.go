@@ -73,7 +73,7 @@ func benchQueries() []catalog.Query {
 // benchSearch builds catalogs of 10,000 and 100,000 published entries (2,000
 // and 20,000 with --quick) in the service's own tables and index, runs the
 // query mix through Service.Search with facets and reports p50/p95.
-func benchSearch(ctx context.Context, m *Main, quick bool, pgURL string) error {
+func benchSearch(ctx context.Context, m *Main, quick bool, pgURL string, _ benchArgs) error {
 	sizes, rounds := [2]int{10000, 100000}, 5
 	if quick {
 		sizes, rounds = [2]int{2000, 20000}, 2
@@ -131,7 +131,7 @@ func sizeName(n int) string {
 func pgSchema(ctx context.Context, base string) (store.Config, func(), error) {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	schema := "bench_search_" + hex.EncodeToString(b[:])
+	schema := "bench_" + hex.EncodeToString(b[:])
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		return store.Config{}, nil, err
@@ -179,7 +179,7 @@ func benchSearchOne(ctx context.Context, out io.Writer, cfg store.Config, n, rou
 		return r, err
 	}
 	defer a.Close()
-	if _, err := demo.Load(ctx, a); err != nil {
+	if _, err := demo.LoadWith(ctx, a, demo.Options{Catalog: true}); err != nil {
 		return r, fmt.Errorf("demo: %w", err)
 	}
 	no := false

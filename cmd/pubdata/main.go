@@ -56,6 +56,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return m.audit(ctx, rest)
 	case "bench":
 		err = m.bench(ctx, rest)
+	case "import":
+		err = m.importFile(ctx, rest)
 	case "version":
 		fmt.Fprintln(m.Stdout, "pubdata", version())
 	case "help", "-h", "--help":
@@ -93,6 +95,8 @@ Usage:
   pubdata workdays is DATE                              workday, weekend or holiday <name>
   pubdata workdays load FILE                            add a year of holidays (holiday-cn JSON)
   pubdata rules show --profile NAME [--lang en]         the effective rule profile with its bases
+  pubdata import --dataset ID FILE [--mode full|incremental] [--encoding gbk] [--as USER]
+                                                        load a CSV, .xlsx or JSON Lines file into a dataset
   pubdata audit verify [--data DIR | --db URL]          check the audit chain
   pubdata bench NAME [--quick]                          run a benchmark against its baseline
   pubdata version

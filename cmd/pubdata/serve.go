@@ -123,6 +123,7 @@ func (m *Main) listen(ctx context.Context, a *app.App, addr string, secure bool,
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go a.Cases.RunScheduler(sctx, scan)
+	go a.Collect.RunScheduler(sctx, scan)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -135,6 +136,7 @@ func (m *Main) listen(ctx context.Context, a *app.App, addr string, secure bool,
 	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	a.Collect.Settle() // the work after loads already answered
 	return nil
 }
 

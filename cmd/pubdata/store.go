@@ -13,6 +13,7 @@ import (
 // storeFlags are the flags of every command that opens the store.
 type storeFlags struct {
 	data, db, rulesDir, auditKey string
+	secretsKey                   string
 	logLevel                     string
 }
 
@@ -22,6 +23,7 @@ func (m *Main) storeFlags(fs *flag.FlagSet) *storeFlags {
 	fs.StringVar(&sf.db, "db", m.env("PUBDATA_DB", ""), "PostgreSQL URL (postgres://...); overrides --data for the database")
 	fs.StringVar(&sf.rulesDir, "rules-dir", m.env("PUBDATA_RULES_DIR", ""), "directory of rule-profile override files (*.json)")
 	fs.StringVar(&sf.auditKey, "audit-key-file", m.env("PUBDATA_AUDIT_KEY_FILE", ""), "file holding the audit chain key (hex); default DATA/audit.key for SQLite")
+	fs.StringVar(&sf.secretsKey, "secrets-key-file", m.env("PUBDATA_SECRETS_KEY_FILE", ""), "file holding the key that seals secrets kept in the database (hex); default DATA/secrets.key for SQLite")
 	fs.StringVar(&sf.logLevel, "log-level", m.env("PUBDATA_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	return sf
 }
@@ -44,7 +46,7 @@ func (sf *storeFlags) logger(w io.Writer) *slog.Logger {
 }
 
 func (sf *storeFlags) config(logw io.Writer) app.Config {
-	return app.Config{DataDir: sf.data, DBURL: sf.db, RulesDir: sf.rulesDir, AuditKeyFile: sf.auditKey, Logger: sf.logger(logw)}
+	return app.Config{DataDir: sf.data, DBURL: sf.db, RulesDir: sf.rulesDir, AuditKeyFile: sf.auditKey, SecretsKeyFile: sf.secretsKey, Logger: sf.logger(logw)}
 }
 
 func (m *Main) open(ctx context.Context, sf *storeFlags) (*app.App, error) {
