@@ -18,7 +18,7 @@ export async function startDemo() {
   let err = '';
   proc.stderr.on('data', (d) => { err += d; });
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('pubdata demo did not start in 60s:\n' + out + err)), 60000);
+    const timer = setTimeout(() => reject(new Error('pubdata demo did not start in 180s:\n' + out + err)), 180000);
     proc.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/pubdata demo: (http:\/\/[0-9.:]+)/);

@@ -125,7 +125,8 @@ type tpl struct {
 
 // Shorthand items: name|type+length|grade|options, grade c core, i
 // important, 4..1 general-4..general-1; options p:kind personal, key:kind,
-// el:element, src (the legal source), req (required).
+// el:element, src (the legal source), req (required), fmt:format (the
+// identifier format values must follow).
 const (
 	itID   = "公民身份号码|C18|3|p:身份信息|key:resident_id|el:公民身份号码|req"
 	itName = "姓名|C50|3|p:身份信息|el:姓名|req"
@@ -144,6 +145,11 @@ const (
 
 var sectorTemplates = map[string][]tpl{
 	"公安": {
+		{name: "户籍人口基本信息", class: "1010100100001", summary: "{a}户籍人口的身份、户籍登记和迁移信息（自然人基础库户籍登记属性组的数源）", level: 'p',
+			items: []string{itID, itName, "性别|C2|3|p:身份信息", "出生日期|D|3|p:身份信息", "民族|C20|3|p:身份信息", "户籍地址|C200|3|p:地址|el:户籍地址",
+				"户籍地行政区划代码|C6|2|fmt:division", "户籍派出所|C100|2", "迁入日期|D|3"},
+			keywords: []string{"户籍", "人口", "基础数据"}, form: catalog.FormDatabase, format: "ORACLE", freq: catalog.FreqDaily, system: "广东省人口信息管理系统",
+			basis: "《广东省公共数据管理办法》第十八条第（一）项；" + basisIDCard},
 		{name: "流动人口居住登记信息", class: "1010400100001", summary: "{a}流动人口居住登记、居住变更登记信息", level: 'p',
 			items:    []string{itID, itName, "居住登记地址|C200|3|p:地址|el:居住登记地址|src", "居住登记日期|D|2|el:居住登记日期|src", "登记机关|C100|1"},
 			keywords: []string{"流动人口", "居住登记", "人口"}, freq: catalog.FreqDaily, system: "广东省流动人口服务管理信息系统",
@@ -176,6 +182,10 @@ var sectorTemplates = map[string][]tpl{
 			basis: "《中华人民共和国政府信息公开条例》第二十条"},
 	},
 	"民政": {
+		{name: "内地居民婚姻登记信息", class: "1010200100001", summary: "{a}内地居民结婚登记、离婚登记信息（每人最近一次登记）", level: 'p',
+			items:    []string{itID, itName, "婚姻登记类型|C10|3|p:身份信息|el:婚姻登记类型", "配偶姓名|C50|3|p:身份信息", "婚姻登记日期|D|3", "婚姻登记机关|C100|2"},
+			keywords: []string{"婚姻", "婚姻登记", "结婚", "离婚"}, form: catalog.FormDatabase, format: "PostgreSQL", freq: catalog.FreqDaily, system: "全国婚姻登记信息系统（广东）",
+			basis: "《广东省公共数据管理办法》第十八条第（三）项；《婚姻登记条例》"},
 		{name: "收养登记信息", class: "1010200200001", summary: "{a}内地居民收养登记、解除收养关系登记信息", level: 'p',
 			items:    []string{"收养人公民身份号码|C18|4|p:身份信息|key:resident_id|el:公民身份号码|req", "收养人姓名|C50|4|p:身份信息", "被收养人姓名|C50|4|p:未成年人信息", "收养登记证字号|C30|4|el:收养登记证字号|src", "登记日期|D|3"},
 			keywords: []string{"收养", "收养登记", "婚姻家庭"}, freq: catalog.FreqDaily, system: "全国婚姻收养登记管理信息系统（广东）",
@@ -518,6 +528,8 @@ func item(spec, city string) catalog.Item {
 			it.Source = true
 		case "req":
 			it.Required = true
+		case "fmt":
+			it.Format = catalog.Format(v)
 		}
 	}
 	return it

@@ -3,7 +3,8 @@
 // agencies of the kinds the measures name, an account for every role, cases
 // in every state (one overdue, with its supervision notice), and synthetic
 // people and enterprises whose ID numbers (GB 11643) and credit codes
-// (GB 32100) pass their checksums.
+// (GB 32100) pass their checksums, loaded into the catalog's datasets with
+// a load history (collect.go).
 package demo
 
 import (
@@ -81,22 +82,33 @@ var municipal = []struct {
 	{"供水有限公司", "供水", '9', '1', true},
 }
 
-// Load fills a fresh node with the demo. It is not idempotent: run it once
-// on an empty database (pubdata demo starts from a fresh one).
+// Load fills a fresh node with the demo: the whole catalog and the
+// collection demo at full size. It is not idempotent: run it once on an
+// empty database (pubdata demo starts from a fresh one).
 func Load(ctx context.Context, a *app.App) ([]Account, error) {
-	return LoadWith(ctx, a, Options{Catalog: true})
+	return LoadWith(ctx, a, Options{Catalog: true, Data: true})
 }
 
 // Options choose how much of the demo to load.
 type Options struct {
-	// Catalog loads the whole published catalog (155 entries); without it
+	// Catalog loads the whole published catalog (157 entries); without it
 	// only the entries of the review scenarios are made. Tests that do not
 	// look at the catalog load the smaller demo, which is several times faster.
 	Catalog bool
+	// Data loads synthetic rows into the published catalog's datasets (see
+	// collect.go): the base databases, a load history, quality snapshots, a
+	// stale dataset and a rejected batch. It implies Catalog.
+	Data bool
+	// Persons and Enterprises size the population of the collection demo;
+	// 0 means DefaultPersons and DefaultEnterprises. Tests load fewer.
+	Persons, Enterprises int
 }
 
 // LoadWith is Load with options.
 func LoadWith(ctx context.Context, a *app.App, opt Options) ([]Account, error) {
+	if opt.Data {
+		opt.Catalog = true
+	}
 	r := rand.New(rand.NewPCG(2026, 1125))
 	sys := audit.System()
 	sys.Jurisdiction = org.ProvinceCode
@@ -175,6 +187,11 @@ func LoadWith(ctx context.Context, a *app.App, opt Options) ([]Account, error) {
 	}
 	if err := cases(ctx, a, agencies); err != nil {
 		return nil, err
+	}
+	if opt.Data {
+		if err := loadData(ctx, a, opt); err != nil {
+			return nil, fmt.Errorf("demo data: %w", err)
+		}
 	}
 	if err := writePeople(a.Cfg.DataDir, r, 10000, 2000); err != nil {
 		return nil, err
