@@ -1110,8 +1110,9 @@ type history struct {
 }
 
 // historySteps are the days before now of the base datasets' loads: a
-// full load six weeks ago, then increments, the last (0) this morning.
-var historySteps = []int{42, 28, 14, 7, 2, 0}
+// full load six weeks ago, then increments two weeks and two days ago, the
+// last (0) this morning. Each load is measured, so each step costs time.
+var historySteps = []int{42, 14, 2, 0}
 
 // perDay is n a day for a population of DefaultPersons, scaled, over the step's days.
 func (h *history) perDay(n int) int {
