@@ -312,7 +312,7 @@ func (f *feed) next(ctx context.Context) (bool, error) {
 			}
 			f.del = true
 		default:
-			f.reject(Rejection{Row: f.line, Field: OpField, Code: "collect.op", ZH: "_op 只能是 upsert 或 delete", EN: "_op must be upsert or delete", Value: truncate(op, 40)})
+			f.reject(Rejection{Row: f.line, Field: OpField, Code: "collect.op", ZH: "_op 只能是 upsert 或 delete", EN: "_op must be upsert or delete", Value: clipRunes(op, 40)})
 			continue
 		}
 		f.scratch = f.v.Check(row[:len(f.cols)], f.out, f.scratch[:0])
@@ -330,14 +330,6 @@ func (f *feed) next(ctx context.Context) (bool, error) {
 		}
 		return true, nil
 	}
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }
 
 type loadStats struct{ inserted, updated, deleted, live int64 }

@@ -833,7 +833,7 @@ func (s *Service) openRectify(ctx context.Context, tx *store.Tx, d *Dataset, q *
 		"dataset":   strconv.FormatInt(d.ID, 10),
 		"score":     strconv.FormatFloat(q.Score, 'f', 2, 64),
 		"threshold": strconv.Itoa(q.Details.Threshold),
-		"problems":  truncate(strings.Join(why, "；"), 3000),
+		"problems":  clipRunes(strings.Join(why, "；"), 3000),
 	}
 	if d.ResourceCode != "" {
 		fields["resource_code"] = d.ResourceCode

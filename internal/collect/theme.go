@@ -306,7 +306,7 @@ func (s *Service) refreshTheme(ctx context.Context, a audit.Actor, th *Theme, wh
 	if err == nil {
 		return nil
 	}
-	msg := truncate(err.Error(), 500)
+	msg := clipRunes(err.Error(), 500)
 	if rerr := s.db.WriteAt(context.WithoutCancel(ctx), s.now(), func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE theme_databases SET last_error = $1 WHERE id = $2`, msg, th.ID); err != nil {
 			return err

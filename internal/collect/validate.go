@@ -782,7 +782,7 @@ func parseDate(s string) (d string, bad bool) {
 	default:
 		return "", false
 	}
-	if y < 1 || m < 1 || m > 12 || dd < 1 || dd > monthDays(y, m) {
+	if y < 1 || m < 1 || m > 12 || dd < 1 || dd > ident.DaysIn(y, m) {
 		return "", true
 	}
 	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
@@ -820,7 +820,7 @@ func parseDateTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	y, m, d := digitsVal(s[:4]), digitsVal(s[5:7]), digitsVal(s[8:10])
-	if y < 1 || m < 1 || m > 12 || d < 1 || d > monthDays(y, m) {
+	if y < 1 || m < 1 || m > 12 || d < 1 || d > ident.DaysIn(y, m) {
 		return time.Time{}, true
 	}
 	var t time.Time
@@ -876,16 +876,3 @@ func putDigits(b []byte, n int) {
 	}
 }
 
-// monthDays returns the number of days in month m of year y.
-func monthDays(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}

@@ -164,11 +164,11 @@ func validDate(y, m, d int) bool {
 	if m < 1 || m > 12 || d < 1 {
 		return false
 	}
-	return d <= daysIn(y, m)
+	return d <= DaysIn(y, m)
 }
 
-// daysIn returns the number of days in month m of year y.
-func daysIn(y, m int) int {
+// DaysIn returns the number of days in month m of year y (Gregorian).
+func DaysIn(y, m int) int {
 	switch m {
 	case 2:
 		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
