@@ -875,4 +875,3 @@ func putDigits(b []byte, n int) {
 		n /= 10
 	}
 }
-
