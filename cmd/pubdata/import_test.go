@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -189,7 +188,7 @@ func waitForProgress(t *testing.T, r io.Reader, min int64, limit time.Duration) 
 		}
 		return n
 	case <-time.After(limit):
-		t.Fatal(fmt.Sprintf("no progress to %d rows within %s", min, limit))
+		t.Fatalf("no progress to %d rows within %s", min, limit)
 	}
 	return 0
 }
