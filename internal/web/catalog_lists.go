@@ -10,6 +10,7 @@ import (
 	"pubdata/internal/apperr"
 	"pubdata/internal/auth"
 	"pubdata/internal/catalog"
+	"pubdata/internal/collect"
 	"pubdata/internal/httpx"
 	"pubdata/internal/org"
 )
@@ -135,7 +136,8 @@ type registersData struct {
 	Form       string // the kind whose add form has errors
 	Holders    string // the element looked up after adding a collection line
 	Existing   []catalog.Element
-	DocFor     int64 // the system whose upload failed
+	Datasets   []collect.Holder // datasets that already hold the element's data
+	DocFor     int64            // the system whose upload failed
 	CanEdit    bool
 	NoAgency   bool
 }
@@ -178,6 +180,9 @@ func (p *portal) registersView(r *http.Request) (*View, *registersData, error) {
 			return nil, nil, err
 		}
 		d.Existing = es
+		if d.Datasets, err = p.app.Collect.Holders(ctx, httpx.Actor(r), h); err != nil && apperr.KindOf(err) != apperr.Invalid {
+			return nil, nil, err
+		}
 	}
 	return v, d, nil
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -139,6 +140,13 @@ func TestCollectConsoleUpload(t *testing.T) {
 	res, _ = b.upload(ds+"/upload", "forged", "x.csv", []byte("公民身份号码,姓名\n"+id[2]+",赵六\n"), nil)
 	if res.StatusCode != http.StatusForbidden {
 		t.Fatalf("forged token: %d", res.StatusCode)
+	}
+
+	// HZ §16: before collecting 公民身份号码 again, the registers page names
+	// the datasets that already hold it, this one among them.
+	_, rp := b.get("/catalog/registers?holders=" + url.QueryEscape("公民身份号码"))
+	if !strings.Contains(rp, `data-testid="holder-datasets"`) || !strings.Contains(rp, `href="`+ds+`"`) {
+		t.Fatalf("registers page does not list the datasets holding the element:\n%s", rp)
 	}
 
 	// The authority sees the dataset and its batches, but has no upload form.

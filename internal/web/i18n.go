@@ -479,6 +479,9 @@ var messages = map[string][2]string{
 	"cat.doc_file":            {"文档文件", "Document file"},
 	"cat.upload":              {"上传", "Upload"},
 	"cat.holders":             {"平台已有“%s”的数据元及其数源部门，请优先通过共享获取，避免重复采集（HZ §16）：", "The platform already holds elements for “%s”; get them by sharing rather than collecting again (HZ §16):"},
+	"cat.holders_datasets":    {"平台上已汇聚该数据的数据集（可申请共享或核验）：", "Datasets on the platform that already hold this data (ask to share or verify it):"},
+	"cat.holders_legal":       {"法定数源", "legal source"},
+	"cat.holders_rows":        {"%d 行", "%d rows"},
 	"cat.holders_hint":        {"已登记的数源部门是该数据元唯一的法定来源。", "The registered source is the element's one legal source."},
 	"cat.holders_none":        {"平台尚无“%s”的数据元登记，可以采集。", "No element “%s” is registered yet; it may be collected."},
 
