@@ -34,6 +34,7 @@ func registerCollect(rt *httpx.Router, p *portal) {
 	rt.Page("GET", "/themes", auth.PermDataRead, p.themesPage)
 	rt.Page("GET", "/themes/{id}", auth.PermDataRead, p.themePage)
 	rt.Page("POST", "/themes/{id}/refresh", auth.PermDataGovern, p.themeRefresh)
+	registerCollectForms(rt, p)
 }
 
 // collectTabs are the collection console's pages, for the tabs on each.
@@ -45,12 +46,13 @@ var collectTabs = []struct {
 	{"col.tab.quality", "/quality", auth.PermDataRead},
 	{"col.tab.base", "/base", auth.PermDataRead},
 	{"col.tab.themes", "/themes", auth.PermDataRead},
+	{"col.tab.exemptions", "/collection-exemptions", auth.PermDataRead},
 }
 
 // collectPath reports whether a path is a page of the collection console,
 // so that its navigation entry shows as current there.
 func collectPath(path string) bool {
-	for _, pre := range []string{"/datasets", "/batches/", "/quality", "/base", "/themes", "/sources/"} {
+	for _, pre := range []string{"/datasets", "/batches/", "/quality", "/base", "/themes", "/sources/", "/collection-exemptions"} {
 		if path == pre || strings.HasPrefix(path, strings.TrimSuffix(pre, "/")+"/") {
 			return true
 		}
@@ -222,6 +224,11 @@ type datasetData struct {
 	Encoding []option
 	Modes    []option
 	MaxMiB   int
+
+	// The forms (collect_forms.go).
+	SourceItems []sourceItem // one column-mapping input per live item
+	Drivers     []option
+	Govern      *govern // an authority reviewer's forms; nil: none
 }
 
 // datasetView reads the dataset page's data; the service audits the reads
@@ -277,6 +284,7 @@ func (p *portal) datasetView(r *http.Request) (*View, *datasetData, error) {
 	}
 	d.Modes = []option{{Value: "incremental", Label: T(lang, "col.mode.incremental")}, {Value: "full", Label: T(lang, "col.mode.full")}}
 	d.Encoding = []option{{Value: "", Label: T(lang, "col.encoding.auto")}, {Value: "utf-8", Label: "UTF-8"}, {Value: "gbk", Label: "GBK"}, {Value: "gb18030", Label: "GB18030"}}
+	p.datasetForms(r, ds, d)
 	return p.view(r, "col.dataset", d), d, nil
 }
 
