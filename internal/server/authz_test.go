@@ -53,6 +53,10 @@ var sensitive = map[string]auth.Permission{
 	"GET /audit":                               auth.PermAuditRead,
 	"GET /accounts":                            auth.PermUserManage,
 	"POST /api/v1/datasets/{id}/batches":       auth.PermDataLoad,
+	"POST /datasets/{id}/sources":              auth.PermDataLoad,
+	"POST /collection-exemptions":              auth.PermDataLoad,
+	"POST /datasets/{id}/base-group":           auth.PermDataGovern,
+	"POST /datasets/{id}/return-flow":          auth.PermDataGovern,
 }
 
 // demoUser is one demo account per role.
