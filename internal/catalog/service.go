@@ -92,8 +92,8 @@ func CanSee(a audit.Actor, e *Entry) bool {
 	if a.Username == "system" || a.AgencyID == e.AgencyID {
 		return true
 	}
-	if a.Role == "authority_reviewer" || a.Role == "auditor" {
-		return org.Covers(a.Jurisdiction, e.Jurisdiction)
+	if (a.Role == "authority_reviewer" || a.Role == "auditor") && org.Covers(a.Jurisdiction, e.Jurisdiction) {
+		return true
 	}
 	return e.Status == StatusPublished && a.AgencyID != 0
 }

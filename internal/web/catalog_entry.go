@@ -73,6 +73,10 @@ type entryData struct {
 	CanDelist   bool
 	CanBasis    bool
 	CanReview   bool
+	// ReturnFlowFrom is the entry's dataset, when the viewer is the reviewer
+	// of a city or county below the entry's jurisdiction and may take its
+	// rows back by locality (HZ §29).
+	ReturnFlowFrom int64
 	Form        string // the action form the errors belong to
 	LatestState string
 }
@@ -231,6 +235,11 @@ func (p *portal) entryView(r *http.Request) (*View, *entryData, error) {
 	}
 	if latest.State != catalog.VersionReturned {
 		d.Reasons = ""
+	}
+	if u.Role == auth.AuthorityReviewer && e.Status == catalog.StatusPublished && e.Jurisdiction != u.Jurisdiction && org.Covers(e.Jurisdiction, u.Jurisdiction) {
+		if ds, err := p.app.Collect.DatasetOfEntry(ctx, e.ID); err == nil {
+			d.ReturnFlowFrom = ds.ID
+		}
 	}
 	v := p.view(r, "cat.entry", d)
 	v.Title = e.Name

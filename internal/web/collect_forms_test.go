@@ -256,6 +256,18 @@ func TestReturnFlowForm(t *testing.T) {
 	origin := gd.datasetPath("内地居民婚姻登记信息")
 	b := newBrowser(t, srv)
 	b.mustLogin("hz.reviewer")
+	// The city reviewer finds the button on the provincial entry's page.
+	_, list := gd.get(origin)
+	entry := regexp.MustCompile(`href="(/catalog/\d+)"`).FindStringSubmatch(list)
+	if entry == nil {
+		t.Fatalf("no catalog link on the dataset page:\n%s", list)
+	}
+	if _, ep := b.get(entry[1]); !strings.Contains(ep, `data-testid="entry-return-flow"`) || !strings.Contains(ep, `action="`+origin+`/return-flow"`) {
+		t.Fatalf("no return-flow button on the entry page for the city reviewer:\n%s", ep)
+	}
+	if _, ep := gd.get(entry[1]); strings.Contains(ep, `data-testid="entry-return-flow"`) {
+		t.Fatal("the province's own reviewer is offered a return flow")
+	}
 	_, page := b.get("/datasets")
 	res, fp := b.do("POST", origin+"/return-flow", url.Values{"csrf_token": {b.token(page)}})
 	loc := regexp.MustCompile(`^/datasets/(\d+)\?ok=return_flow_added$`).FindStringSubmatch(res.Header.Get("Location"))
