@@ -49,36 +49,36 @@ type diffRow struct{ Field, Old, New string }
 
 // entryData is an entry page's data.
 type entryData struct {
-	Entry       entryRow
-	Meta        catalog.Metadata // of the version shown
-	DataForm    string           // labels of the shown version's enumerations
-	ShareType   string
-	OpenAttr    string
-	UpdateFreq  string
-	Shown       int
-	ShownState  string
-	Items       []itemView
-	ValueRules  bool // some item declares values, a range or a format
-	ShareModes  string
-	Versions    []versionRow
-	Review      *caseRow // the open review case of the latest version
-	Reasons     string   // the authority's reasons of the latest return
-	Diff        []diffRow
-	DiffFrom    int
-	DiffTo      int
-	DiffAsked   bool
-	CanEdit     bool
-	CanSubmit   bool
-	CanNewVer   bool
-	CanDelist   bool
-	CanBasis    bool
-	CanReview   bool
+	Entry      entryRow
+	Meta       catalog.Metadata // of the version shown
+	DataForm   string           // labels of the shown version's enumerations
+	ShareType  string
+	OpenAttr   string
+	UpdateFreq string
+	Shown      int
+	ShownState string
+	Items      []itemView
+	ValueRules bool // some item declares values, a range or a format
+	ShareModes string
+	Versions   []versionRow
+	Review     *caseRow // the open review case of the latest version
+	Reasons    string   // the authority's reasons of the latest return
+	Diff       []diffRow
+	DiffFrom   int
+	DiffTo     int
+	DiffAsked  bool
+	CanEdit    bool
+	CanSubmit  bool
+	CanNewVer  bool
+	CanDelist  bool
+	CanBasis   bool
+	CanReview  bool
 	// ReturnFlowFrom is the entry's dataset, when the viewer is the reviewer
 	// of a city or county below the entry's jurisdiction and may take its
 	// rows back by locality (HZ §29).
 	ReturnFlowFrom int64
-	Form        string // the action form the errors belong to
-	LatestState string
+	Form           string // the action form the errors belong to
+	LatestState    string
 }
 
 var diffRE = regexp.MustCompile(`^(\d{1,6})\.\.(\d{1,6})$`)
