@@ -492,7 +492,13 @@ func (s *Service) refreshBase(ctx context.Context, loaded *Dataset, b *Batch) er
 		if err != nil {
 			return fmt.Errorf("remove base records of dataset %d: %w", ds.ID, err)
 		}
-		written, err := upsertBase(ctx, tx, ds, g.base, b.ID)
+		// After a full batch the base is rebuilt from every live row, not
+		// only those the batch wrote: a later batch may have rewritten some.
+		only := b.ID
+		if b.Mode == ModeFull {
+			only = 0
+		}
+		written, err := upsertBase(ctx, tx, ds, g.base, only)
 		if err != nil {
 			return err
 		}
@@ -536,11 +542,11 @@ type BaseRecord struct {
 func keyRegion(base Base, key string) string {
 	switch base {
 	case BasePerson:
-		if len(key) >= 6 && digits(key[:6]) {
+		if len(key) >= 6 && isDigitString(key[:6]) {
 			return key[:6]
 		}
 	case BaseEntity:
-		if len(key) >= 8 && digits(key[2:8]) {
+		if len(key) >= 8 && isDigitString(key[2:8]) {
 			return key[2:8]
 		}
 	}

@@ -5,22 +5,39 @@ import (
 	"sync"
 )
 
-// afterLoad runs after a batch committed, each step in its own
-// transaction: a failure is logged and recorded where it belongs (the
-// theme's last error, the return flow's next run) and never undoes the
-// load. It runs in the background, one load after another, so that a load
-// answers when its rows are committed; Settle waits for it. Work cut off by
-// a stop is caught up by the scheduler (the watch measures every dataset,
-// return flows follow their cursors).
+// afterLoad queues the work after a batch committed: quality, base and
+// theme databases, return flow. One worker runs it in commit order, each
+// step in its own transaction: a failure is logged and recorded where it
+// belongs (the theme's last error, the return flow's next run) and never
+// undoes the load. A load answers when its rows are committed; Settle
+// waits for the queue. Work cut off by a stop is caught up by the
+// scheduler (the watch measures every dataset, return flows follow their
+// cursors).
 func (s *Service) afterLoad(ctx context.Context, ds *Dataset, b *Batch) {
-	d, batch := *ds, *b
+	s.startOnce.Do(func() {
+		s.queue = make(chan afterJob, 1024)
+		go func() {
+			for j := range s.queue {
+				s.runAfterLoad(j.ctx, &j.ds, &j.b)
+				s.pending.Done()
+			}
+		}()
+	})
 	s.pending.Add(1)
-	go func() {
-		defer s.pending.Done()
-		s.afterMu.Lock()
-		defer s.afterMu.Unlock()
-		s.runAfterLoad(context.WithoutCancel(ctx), &d, &batch)
-	}()
+	j := afterJob{ctx: context.WithoutCancel(ctx), ds: *ds, b: *b}
+	select {
+	case s.queue <- j:
+	default:
+		// The queue is full, perhaps of work queued by the worker itself (a
+		// return flow loads the copy): never block the worker on its queue.
+		go func() { s.queue <- j }()
+	}
+}
+
+type afterJob struct {
+	ctx context.Context
+	ds  Dataset
+	b   Batch
 }
 
 func (s *Service) runAfterLoad(ctx context.Context, ds *Dataset, b *Batch) {
@@ -42,10 +59,12 @@ func (s *Service) runAfterLoad(ctx context.Context, ds *Dataset, b *Batch) {
 
 // Settle waits until the work after every load so far (quality, base and
 // theme databases, return flow) is done: for tests, the demo and shutdown.
+// It must not be called from that work itself.
 func (s *Service) Settle() { s.pending.Wait() }
 
-// afterState serialises the after-load work.
+// afterState is the queue of after-load work.
 type afterState struct {
-	pending sync.WaitGroup
-	afterMu sync.Mutex
+	startOnce sync.Once
+	queue     chan afterJob
+	pending   sync.WaitGroup
 }

@@ -54,8 +54,13 @@ func (s *Service) Load(ctx context.Context, a audit.Actor, datasetID int64, in L
 	b := Batch{DatasetID: ds.ID, ClientBatchID: in.ClientBatchID, Channel: in.Channel, Mode: in.Mode, Format: in.Format, Encoding: in.Encoding,
 		FileName: in.FileName, AgencyID: ds.AgencyID, UserID: a.UserID, SourceID: in.SourceID, ExpectedRows: in.ExpectedRows, StartedAt: start}
 	if in.ClientBatchID != "" {
-		if prev, ok, err := s.loadedBatch(ctx, ds.ID, in.ClientBatchID); err != nil || ok {
+		prev, ok, err := s.loadedBatch(ctx, ds.ID, in.ClientBatchID)
+		if err != nil {
 			return prev, err
+		}
+		if ok {
+			return prev, s.trail.Record(ctx, a, audit.Event{Action: "collect.batch.replay", ObjectType: "dataset", ObjectID: strconv.FormatInt(ds.ID, 10),
+				Detail: fmt.Sprintf("client batch %q is batch %d; nothing loaded again", in.ClientBatchID, prev.ID)})
 		}
 	}
 	if err := s.checkLegalSource(ctx, &ds); err != nil {
@@ -84,6 +89,11 @@ func (s *Service) Load(ctx context.Context, a audit.Actor, datasetID int64, in L
 			return err
 		}
 		b.RowsRead = f.read
+		if in.Mode == ModeFull && f.read == 0 {
+			// An empty full batch (a header alone, a source table truncated
+			// for its nightly reload) would mark every row deleted.
+			f.reject(Rejection{Code: "collect.full.empty", ZH: "全量加载不能为空：空的全量批次会把数据集的全部数据标记为删除", EN: "a full load cannot be empty: it would mark every row of the dataset deleted"})
+		}
 		if f.errCount > 0 {
 			return errRejected
 		}
@@ -433,7 +443,7 @@ func (w *sqliteWriter) write(ctx context.Context, f *feed) (loadStats, error) {
 	for i, k := range keys {
 		where[i] = k + " = ?"
 	}
-	var lookup, del *sql.Stmt
+	var lookup, del, seen *sql.Stmt
 	if len(keys) > 0 {
 		if lookup, err = tx.PrepareContext(ctx, "SELECT _batch_row FROM "+ds.Table+" WHERE "+strings.Join(where, " AND ")); err != nil {
 			return st, err
@@ -443,9 +453,23 @@ func (w *sqliteWriter) write(ctx context.Context, f *feed) (loadStats, error) {
 			return st, err
 		}
 		defer del.Close()
+		if seen, err = tx.PrepareContext(ctx, "SELECT _batch_row FROM "+ds.Table+" WHERE "+strings.Join(where, " AND ")+" AND _batch = "+strconv.FormatInt(w.batch, 10)); err != nil {
+			return st, err
+		}
+		defer seen.Close()
 	}
 	args := make([]any, 0, chunk*per)
 	lines := make([]int, 0, chunk)
+	// The keys of the batch's delete rows (rare), so that a key both
+	// deleted and written in one batch is named even when nothing was there.
+	delKeys := map[string]int{}
+	keyOf := func() string {
+		k := make([]any, len(keyIdx))
+		for j, ki := range keyIdx {
+			k[j] = f.out[ki]
+		}
+		return fmt.Sprint(k...)
+	}
 	var written int64
 	flush := func() error {
 		if len(lines) == 0 {
@@ -495,12 +519,31 @@ func (w *sqliteWriter) write(ctx context.Context, f *feed) (loadStats, error) {
 		if !ok {
 			break
 		}
+		if len(delKeys) > 0 || f.del {
+			k := keyOf()
+			if first, ok := delKeys[k]; ok {
+				f.reject(duplicate(ds, f.line, first))
+				continue
+			}
+			if f.del {
+				delKeys[k] = f.line
+			}
+		}
 		if f.del {
 			kargs := []any{f.line}
 			for _, ki := range keyIdx {
 				kargs = append(kargs, sqliteValue(tx, f.cols[ki].Item.Type, f.out[ki]))
 			}
 			if err := flush(); err != nil {
+				return st, err
+			}
+			// A key this batch already wrote or deleted is a repeated key.
+			var first int
+			switch err := seen.QueryRowContext(ctx, kargs[1:]...).Scan(&first); {
+			case err == nil:
+				f.reject(duplicate(ds, f.line, first))
+				continue
+			case !errors.Is(err, sql.ErrNoRows):
 				return st, err
 			}
 			res, err := del.ExecContext(ctx, kargs...)
@@ -581,7 +624,57 @@ type copySource struct {
 	vals        []any
 	meta        []any
 	skipDeletes bool
+	deletes     []skippedDelete // delete rows skipped on the way into an empty table
 	err         error
+}
+
+// skippedDelete is a delete row of a load into an empty table: nothing to
+// delete, but its key must not repeat another row's.
+type skippedDelete struct {
+	line int
+	key  []any
+}
+
+// keyValues returns the current row's key values.
+func keyValues(f *feed) []any {
+	var out []any
+	for i, c := range f.cols {
+		if c.Item.Key {
+			out = append(out, f.out[i])
+		}
+	}
+	return out
+}
+
+// checkSkippedDeletes names the delete rows whose key another row of the
+// batch has (a delete row or a copied one).
+func (w *pgWriter) checkSkippedDeletes(ctx context.Context, f *feed, dels []skippedDelete) error {
+	if len(dels) == 0 {
+		return nil
+	}
+	keys := keyColumns(w.ds)
+	where := make([]string, len(keys))
+	for i, k := range keys {
+		where[i] = k + " = $" + strconv.Itoa(i+1)
+	}
+	seen := map[string]int{}
+	for _, d := range dels {
+		k := fmt.Sprint(d.key...)
+		if first, ok := seen[k]; ok {
+			f.reject(duplicate(w.ds, d.line, first))
+			continue
+		}
+		seen[k] = d.line
+		var first int
+		err := w.tx.QueryRowContext(ctx, "SELECT min(_batch_row) FROM "+w.ds.Table+" WHERE "+strings.Join(where, " AND ")+" HAVING count(*) > 0", d.key...).Scan(&first)
+		switch {
+		case err == nil:
+			f.reject(duplicate(w.ds, max(d.line, first), min(d.line, first)))
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *copySource) Next() bool {
@@ -597,6 +690,7 @@ func (c *copySource) Next() bool {
 		if !(c.skipDeletes && c.f.del) {
 			break
 		}
+		c.deletes = append(c.deletes, skippedDelete{line: c.f.line, key: keyValues(c.f)})
 	}
 	n := len(c.f.out)
 	for i, v := range c.f.out {
@@ -667,6 +761,19 @@ func (w *pgWriter) write(ctx context.Context, f *feed) (loadStats, error) {
 	if f.errCount > 0 {
 		return st, nil
 	}
+	if len(keys) > 0 {
+		var dels bool
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+stg+" WHERE _del)").Scan(&dels); err != nil {
+			return st, err
+		}
+		if dels {
+			// A key deleted and written, or deleted twice, in one batch is a
+			// repeated key, as on SQLite.
+			if err := w.duplicatesIn(ctx, f, stg, keys, true); err != nil || f.errCount > 0 {
+				return st, err
+			}
+		}
+	}
 	colList := strings.Join(cols, ", ")
 	insert := "INSERT INTO " + ds.Table + " (" + colList + ", _batch, _batch_row, _agency, _loaded_at, _updated_at, _deleted) SELECT " + colList +
 		", $1, _batch_row, $2, $3, $3, FALSE FROM " + stg + " WHERE NOT _del"
@@ -698,7 +805,13 @@ func (w *pgWriter) write(ctx context.Context, f *feed) (loadStats, error) {
 		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT move"); err != nil {
 			return st, err
 		}
-		return st, w.duplicatesIn(ctx, f, stg, keys)
+		if err := w.duplicatesIn(ctx, f, stg, keys, false); err != nil {
+			return st, err
+		}
+		if f.errCount == 0 {
+			return st, fmt.Errorf("collect: move into %s failed on a key, but no repeated key was found", ds.Table)
+		}
+		return st, nil
 	}
 	if len(keys) > 0 {
 		on := make([]string, len(keys))
@@ -752,6 +865,9 @@ func (w *pgWriter) writeEmpty(ctx context.Context, f *feed, cols, keys []string)
 	if f.errCount > 0 {
 		return st, nil
 	}
+	if err := w.checkSkippedDeletes(ctx, f, src.deletes); err != nil || f.errCount > 0 {
+		return st, err
+	}
 	if len(keys) > 0 {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT key_index"); err != nil {
 			return st, err
@@ -760,7 +876,13 @@ func (w *pgWriter) writeEmpty(ctx context.Context, f *feed, cols, keys []string)
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT key_index"); err != nil {
 				return st, err
 			}
-			return st, w.duplicatesIn(ctx, f, ds.Table, keys)
+			if err := w.duplicatesIn(ctx, f, ds.Table, keys, false); err != nil {
+				return st, err
+			}
+			if f.errCount == 0 {
+				return st, fmt.Errorf("collect: the key index of %s failed, but no repeated key was found", ds.Table)
+			}
+			return st, nil
 		}
 	}
 	st.inserted, st.live = copied, copied
@@ -768,10 +890,10 @@ func (w *pgWriter) writeEmpty(ctx context.Context, f *feed, cols, keys []string)
 }
 
 // duplicates names the rows of the staging table whose key an earlier row has.
-func (w *pgWriter) duplicatesIn(ctx context.Context, f *feed, table string, keys []string) error {
+func (w *pgWriter) duplicatesIn(ctx context.Context, f *feed, table string, keys []string, withDeletes bool) error {
 	part := strings.Join(keys, ", ")
 	cond := ""
-	if strings.HasPrefix(table, "stg_") {
+	if strings.HasPrefix(table, "stg_") && !withDeletes {
 		cond = " WHERE NOT _del"
 	}
 	rows, err := w.tx.QueryContext(ctx, "SELECT r, first FROM (SELECT _batch_row AS r, min(_batch_row) OVER (PARTITION BY "+part+") AS first FROM "+table+
@@ -787,11 +909,5 @@ func (w *pgWriter) duplicatesIn(ctx context.Context, f *feed, table string, keys
 		}
 		f.reject(duplicate(w.ds, r, first))
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if f.errCount == 0 {
-		return fmt.Errorf("collect: move into %s failed on a key, but no repeated key was found", w.ds.Table)
-	}
-	return nil
+	return rows.Err()
 }

@@ -231,6 +231,40 @@ func TestRepeatedKeyInBatchIsNamed(t *testing.T) {
 				t.Fatalf("%s: rows loaded from a rejected batch: %v", mode, got)
 			}
 		}
+		// A key deleted and written in one batch is repeated too, whatever
+		// the order and whether the dataset held it, on both engines.
+		for name, body := range map[string]string{
+			"delete then write": id[1] + ",,delete\n" + id[0] + ",甲,\n" + id[1] + ",乙,\n",
+			"write then delete": id[0] + ",甲,\n" + id[1] + ",乙,\n" + id[1] + ",,delete\n",
+			"delete twice":      id[1] + ",,delete\n" + id[0] + ",甲,\n" + id[1] + ",,delete\n",
+		} {
+			for _, filled := range []bool{false, true} {
+				if filled {
+					if b, err := a.Collect.Load(ctx, officer, ds.ID, csvLoad(t, ds, collect.ModeFull, header+id[1]+",乙\n"+id[2]+",丙\n")); err != nil || b.State != collect.BatchLoaded {
+						t.Fatalf("fill: %v %+v", err, b)
+					}
+				}
+				before := content(t, a, ds)
+				b, err := a.Collect.Load(ctx, officer, ds.ID, csvLoad(t, ds, collect.ModeIncremental, "公民身份号码,姓名,_op\n"+body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b.State != collect.BatchRejected || len(b.Errors) != 1 || b.Errors[0].Row != 4 || b.Errors[0].Code != "collect.key.duplicate" {
+					t.Fatalf("%s (dataset filled %v): %+v", name, filled, b)
+				}
+				if after := content(t, a, ds); strings.Join(after, "\n") != strings.Join(before, "\n") {
+					t.Fatalf("%s: a rejected batch changed the dataset", name)
+				}
+			}
+		}
+		// An empty full batch would delete everything: refused.
+		b, err := a.Collect.Load(ctx, officer, ds.ID, csvLoad(t, ds, collect.ModeFull, header))
+		if err != nil || b.State != collect.BatchRejected || b.Errors[0].Code != "collect.full.empty" {
+			t.Fatalf("empty full load: %v %+v", err, b)
+		}
+		if got := content(t, a, ds); len(got) != 2 {
+			t.Fatalf("after an empty full load: %v", got)
+		}
 	})
 }
 

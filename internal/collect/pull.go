@@ -200,7 +200,11 @@ func (s *Service) Sources(ctx context.Context, a audit.Actor, datasetID int64) (
 		}
 		out = append(out, r.Source)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.trail.Record(ctx, a, audit.Event{Action: "collect.source.list", ObjectType: "dataset", ObjectID: strconv.FormatInt(datasetID, 10),
+		Detail: fmt.Sprintf("%d sources", len(out))})
 }
 
 // SetSourceEnabled pauses or resumes a source. A resumed source is due at

@@ -382,19 +382,6 @@ func residentIDColumn(d *Dataset) (Column, bool) {
 	return Column{}, false
 }
 
-// digits reports whether s is a non-empty string of ASCII digits (safe to
-// inline in SQL).
-func digits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
 
 // refCheck is one reference check on the live rows: a condition true for
 // a flagged row.
@@ -421,7 +408,7 @@ func referenceChecks(dia store.Dialect, d *Dataset) []refCheck {
 			out = append(out, refCheck{ProblemSex, c.Item.Name,
 				fmt.Sprintf("%s IS NOT NULL AND ((%s IN ('男', '1') AND substr(%s, 17, 1) IN ('0', '2', '4', '6', '8')) OR (%s IN ('女', '2') AND substr(%s, 17, 1) IN ('1', '3', '5', '7', '9')))",
 					idc.Name, v, idc.Name, v, idc.Name)})
-		case c.Item.ValueFormat() == catalog.FormatDivision && text && digits(prefix):
+		case c.Item.ValueFormat() == catalog.FormatDivision && text && isDigitString(prefix):
 			out = append(out, refCheck{ProblemDivision, c.Item.Name,
 				fmt.Sprintf("%s IS NOT NULL AND %s <> '' AND substr(%s, 1, %d) <> '%s'", c.Name, c.Name, c.Name, len(prefix), prefix)})
 		}
@@ -458,7 +445,7 @@ func (s *Service) measureRows(ctx context.Context, d *Dataset, det *QualityDetai
 	}
 	idc, hasID := residentIDColumn(d)
 	prefix := ident.DivisionPrefix(d.Jurisdiction)
-	elsewhere := hasID && digits(prefix)
+	elsewhere := hasID && isDigitString(prefix)
 	if elsewhere {
 		exprs = append(exprs, fmt.Sprintf("COALESCE(SUM(CASE WHEN substr(%s, 1, %d) <> '%s' THEN 1 ELSE 0 END), 0)", idc.Name, len(prefix), prefix))
 	}
