@@ -382,7 +382,6 @@ func residentIDColumn(d *Dataset) (Column, bool) {
 	return Column{}, false
 }
 
-
 // refCheck is one reference check on the live rows: a condition true for
 // a flagged row.
 type refCheck struct {
