@@ -160,8 +160,13 @@ func loadAuditKey(cfg Config, d store.Dialect) ([]byte, error) {
 	return key, err
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close waits for the work queued after loads, then closes the database.
+func (a *App) Close() error {
+	if a.Collect != nil {
+		a.Collect.Settle()
+	}
+	return a.DB.Close()
+}
 
 // LoadCalendarYear adds or replaces a year of the working-day calendar from
 // an official notice in holiday-cn JSON format, keeps it in the database so
