@@ -99,25 +99,36 @@ func (s *Service) createDataset(ctx context.Context, tx *store.Tx, e catalog.Ent
 	for i, it := range e.Items {
 		cols[i] = Column{Name: "c" + strconv.Itoa(i+1), Item: it}
 	}
-	doc, _ := json.Marshal(cols)
-	var id int64
-	now := tx.Dialect.Time(tx.Now)
-	if err := tx.QueryRowContext(ctx, `INSERT INTO datasets(entry_id, agency_id, jurisdiction_code, name, table_name, schema_version, columns, update_freq, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$9) RETURNING id`,
-		e.ID, e.AgencyID, e.Jurisdiction, e.Name, fmt.Sprintf("pending_%d", e.ID), version, string(doc), string(e.UpdateFreq), now).Scan(&id); err != nil {
+	ds := Dataset{EntryID: e.ID, Name: e.Name, AgencyID: e.AgencyID, Jurisdiction: e.Jurisdiction, SchemaVersion: version, Columns: cols, UpdateFreq: e.UpdateFreq}
+	if err := insertDataset(ctx, tx, &ds); err != nil {
 		return Dataset{}, fmt.Errorf("create dataset of entry %d: %w", e.ID, err)
 	}
-	table := "ds_" + strconv.FormatInt(id, 10)
-	if _, err := tx.ExecContext(ctx, `UPDATE datasets SET table_name = $1 WHERE id = $2`, table, id); err != nil {
-		return Dataset{}, err
+	return ds, s.trail.Append(ctx, tx, audit.System(), audit.Event{Action: "collect.dataset.create", ObjectType: "dataset", ObjectID: strconv.FormatInt(ds.ID, 10),
+		Detail: fmt.Sprintf("%s %s, %d columns, table %s", e.ResourceCode, e.Name, len(cols), ds.Table)})
+}
+
+// insertDataset records a dataset (its own or, with OriginID, a return-flow
+// copy), names its table ds_<id> after the row's ID and creates the table.
+func insertDataset(ctx context.Context, tx *store.Tx, ds *Dataset) error {
+	doc, err := json.Marshal(ds.Columns)
+	if err != nil {
+		return err
 	}
-	ds := Dataset{ID: id, EntryID: e.ID, Name: e.Name, AgencyID: e.AgencyID, Jurisdiction: e.Jurisdiction, Table: table,
-		SchemaVersion: version, Columns: cols, UpdateFreq: e.UpdateFreq}
-	if err := createTable(ctx, tx, &ds); err != nil {
-		return Dataset{}, err
+	var origin any
+	if ds.OriginID != 0 {
+		origin = ds.OriginID
 	}
-	return ds, s.trail.Append(ctx, tx, audit.System(), audit.Event{Action: "collect.dataset.create", ObjectType: "dataset", ObjectID: strconv.FormatInt(id, 10),
-		Detail: fmt.Sprintf("%s %s, %d columns, table %s", e.ResourceCode, e.Name, len(cols), table)})
+	if err := tx.QueryRowContext(ctx, `INSERT INTO datasets(entry_id, agency_id, jurisdiction_code, name, table_name, schema_version, columns, update_freq, origin_dataset_id, created_at, updated_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$10) RETURNING id`,
+		ds.EntryID, ds.AgencyID, ds.Jurisdiction, ds.Name, fmt.Sprintf("pending_%d_%s_%d", ds.EntryID, ds.Jurisdiction, ds.OriginID), ds.SchemaVersion, string(doc),
+		string(ds.UpdateFreq), origin, tx.Dialect.Time(tx.Now)).Scan(&ds.ID); err != nil {
+		return err
+	}
+	ds.Table = "ds_" + strconv.FormatInt(ds.ID, 10)
+	if _, err := tx.ExecContext(ctx, `UPDATE datasets SET table_name = $1 WHERE id = $2`, ds.Table, ds.ID); err != nil {
+		return err
+	}
+	return createTable(ctx, tx, ds)
 }
 
 // createTable creates the dataset's table, its key index and its batch index.

@@ -3,7 +3,6 @@ package collect
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -93,27 +92,15 @@ func (s *Service) AddReturnFlow(ctx context.Context, a audit.Actor, originDatase
 		if n > 0 {
 			return apperr.New(apperr.Conflict, "collect.returnflow.exists", "本辖区已建立该数据集的回流", "your jurisdiction already has a return flow of this dataset")
 		}
-		doc, err := jsonColumns(origin.Columns)
-		if err != nil {
-			return err
-		}
-		now := tx.Dialect.Time(tx.Now)
-		if err := tx.QueryRowContext(ctx, `INSERT INTO datasets(entry_id, agency_id, jurisdiction_code, name, table_name, schema_version, columns, update_freq, origin_dataset_id, origin_cursor, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,0,$10,$10) RETURNING id`,
-			origin.EntryID, a.AgencyID, a.Jurisdiction, origin.Name, fmt.Sprintf("pending_rf_%d_%s", origin.ID, a.Jurisdiction), origin.SchemaVersion, doc,
-			string(origin.UpdateFreq), origin.ID, now).Scan(&copyID); err != nil {
+		cp := Dataset{EntryID: origin.EntryID, AgencyID: a.AgencyID, Jurisdiction: a.Jurisdiction, Name: origin.Name, SchemaVersion: origin.SchemaVersion,
+			Columns: origin.Columns, UpdateFreq: origin.UpdateFreq, OriginID: origin.ID}
+		if err := insertDataset(ctx, tx, &cp); err != nil {
 			if store.IsUniqueViolation(err) {
 				return apperr.New(apperr.Conflict, "collect.returnflow.exists", "本辖区已建立该数据集的回流", "your jurisdiction already has a return flow of this dataset")
 			}
 			return fmt.Errorf("create return-flow dataset: %w", err)
 		}
-		cp := Dataset{ID: copyID, Name: origin.Name, Table: "ds_" + strconv.FormatInt(copyID, 10), Columns: origin.Columns}
-		if _, err := tx.ExecContext(ctx, `UPDATE datasets SET table_name = $1 WHERE id = $2`, cp.Table, copyID); err != nil {
-			return err
-		}
-		if err := createTable(ctx, tx, &cp); err != nil {
-			return err
-		}
+		copyID = cp.ID
 		ev.ObjectID = strconv.FormatInt(copyID, 10)
 		ev.Detail = fmt.Sprintf("copy dataset %d (%s) in %s of origin %d (%s)", copyID, cp.Table, a.Jurisdiction, origin.ID, origin.Jurisdiction)
 		return s.trail.Append(ctx, tx, a, ev)
@@ -455,9 +442,3 @@ func (r *flowReader) Line() int { return r.line }
 
 // Close closes the query.
 func (r *flowReader) Close() error { return r.rows.Close() }
-
-// jsonColumns encodes a dataset's columns as stored.
-func jsonColumns(cols []Column) (string, error) {
-	b, err := json.Marshal(cols)
-	return string(b), err
-}
