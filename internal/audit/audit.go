@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -98,6 +99,14 @@ func (t *Trail) newHash() hash.Hash {
 // Append writes one entry in tx, the transaction of the change it records,
 // so that the change and its entry commit together or not at all.
 func (t *Trail) Append(ctx context.Context, tx *store.Tx, a Actor, ev Event) error {
+	return t.appendEntries(ctx, tx, []Entry{entryOf(a, ev, tx.Now)})
+}
+
+// appendEntries chains es, in order, onto the head in tx: it reads the head
+// once (locking it on PostgreSQL, which serialises writers on the chain; on
+// SQLite the single writer connection does), fills in each entry's Seq,
+// PrevHash and Hash, inserts them and moves the head once.
+func (t *Trail) appendEntries(ctx context.Context, tx *store.Tx, es []Entry) error {
 	var seq int64
 	var prev string
 	q := `SELECT seq, hash FROM audit_head WHERE id = 1`
@@ -107,21 +116,78 @@ func (t *Trail) Append(ctx context.Context, tx *store.Tx, a Actor, ev Event) err
 	if err := tx.QueryRowContext(ctx, q).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("audit: read head: %w", err)
 	}
-	e := entryOf(a, ev, tx.Now)
-	e.Seq = seq + 1
-	e.PrevHash = prev
-	e.Hash = t.sum(&e)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_entries
-		(seq, at, actor, actor_id, agency_id, role, action, object_type, object_id, purpose, outcome, client_addr, request_id, detail, prev_hash, hash)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
-		e.Seq, tx.Dialect.Time(e.At), e.Actor, nullID(e.ActorID), nullID(e.AgencyID), e.Role, e.Action, e.ObjectType, e.ObjectID,
-		e.Purpose, e.Outcome, e.ClientAddr, e.RequestID, e.Detail, e.PrevHash, e.Hash); err != nil {
-		return fmt.Errorf("audit: append %s: %w", e.Action, err)
+	for i := range es {
+		e := &es[i]
+		seq++
+		e.Seq, e.PrevHash = seq, prev
+		e.Hash = t.sum(e)
+		prev = e.Hash
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, e.Seq, e.Hash); err != nil {
+	// Rows go in multi-row INSERTs of power-of-two sizes up to maxInsertRows,
+	// so that a batch costs few statements and few distinct texts (which
+	// PostgreSQL's driver caches as prepared statements).
+	for rest := es; len(rest) > 0; {
+		n := maxInsertRows
+		for n > len(rest) {
+			n /= 2
+		}
+		args := make([]any, 0, n*insertColumns)
+		for i := range rest[:n] {
+			e := &rest[i]
+			args = append(args, e.Seq, tx.Dialect.Time(e.At), e.Actor, nullID(e.ActorID), nullID(e.AgencyID), e.Role, e.Action,
+				e.ObjectType, e.ObjectID, e.Purpose, e.Outcome, e.ClientAddr, e.RequestID, e.Detail, e.PrevHash, e.Hash)
+		}
+		if _, err := tx.ExecContext(ctx, insertSQL[tx.Dialect][bits.TrailingZeros(uint(n))], args...); err != nil {
+			if len(es) == 1 {
+				return fmt.Errorf("audit: append %s: %w", es[0].Action, err)
+			}
+			return fmt.Errorf("audit: append %d entries: %w", len(es), err)
+		}
+		rest = rest[n:]
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, seq, prev); err != nil {
 		return fmt.Errorf("audit: move head: %w", err)
 	}
 	return nil
+}
+
+const (
+	maxInsertRows = 64 // rows of one INSERT: 64 × 16 placeholders stays far below both engines' limits
+	insertColumns = 16
+)
+
+// insertSQL[d][k] inserts 1<<k entries on engine d. SQLite gets anonymous
+// "?" placeholders: it resolves each "$n" by a linear search of the ones
+// before, which made parsing a 64-row INSERT cost more than running it.
+var insertSQL = map[store.Dialect][]string{store.SQLite: insertTexts(false), store.Postgres: insertTexts(true)}
+
+func insertTexts(numbered bool) []string {
+	var out []string
+	for n := 1; n <= maxInsertRows; n *= 2 {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO audit_entries
+		(seq, at, actor, actor_id, agency_id, role, action, object_type, object_id, purpose, outcome, client_addr, request_id, detail, prev_hash, hash)
+		VALUES `)
+		for r := range n {
+			if r > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for c := range insertColumns {
+				if c > 0 {
+					b.WriteByte(',')
+				}
+				if numbered {
+					b.WriteString("$" + strconv.Itoa(r*insertColumns+c+1))
+				} else {
+					b.WriteByte('?')
+				}
+			}
+			b.WriteByte(')')
+		}
+		out = append(out, b.String())
+	}
+	return out
 }
 
 // Record writes one entry in a transaction of its own: reads of data,
