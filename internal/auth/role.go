@@ -110,6 +110,15 @@ const (
 	PermDataRead   Permission = "data.read"   // see datasets, batches, quality, base and theme databases (metadata, not rows)
 	PermDataLoad   Permission = "data.load"   // feed the agency's datasets: upload, push, pull sources, exemptions
 	PermDataGovern Permission = "data.govern" // bind base databases, define theme databases and return flows
+
+	PermShareRead      Permission = "share.read"      // see share requests, grants, usage, feedback and error reports of one's agency or jurisdiction
+	PermShareRequest   Permission = "share.request"   // ask for data, register application systems, report use and data errors
+	PermShareDecide    Permission = "share.decide"    // answer requests as the source agency, verify and fix reported errors
+	PermShareSupervise Permission = "share.supervise" // suspend and restore grants (HZ §25)
+	// PermApp marks the sharing gateway's routes: the caller is an
+	// application system with its client credentials, checked by the
+	// gateway itself; no user role holds it.
+	PermApp Permission = "app"
 )
 
 // policy: which roles hold which permission. Least privilege: the auditor
@@ -135,6 +144,11 @@ var policy = map[Permission][]Role{
 	PermDataRead:   {AgencyOfficer, AgencyUser, AuthorityReviewer, ChiefDataOfficer, Auditor},
 	PermDataLoad:   {AgencyOfficer},
 	PermDataGovern: {AgencyOfficer, AuthorityReviewer},
+
+	PermShareRead:      {AgencyOfficer, AgencyUser, AuthorityReviewer, ChiefDataOfficer, Auditor},
+	PermShareRequest:   {AgencyOfficer, AuthorityReviewer},
+	PermShareDecide:    {AgencyOfficer},
+	PermShareSupervise: {AuthorityReviewer},
 }
 
 // Can reports whether the role holds the permission.

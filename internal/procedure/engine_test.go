@@ -170,7 +170,7 @@ func TestConditionalShareDeadlinesByProfile(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				e.SetClock(func() time.Time { return at("2026-03-02 10:00") })
-				c, err := e.Open(ctx, actor(t, a, tc.applicant), procedure.OpenInput{Kind: "share_conditional", Title: "申请共享", RespondentAgencyID: agency(t, a, tc.source).ID})
+				c, err := open(t, a, actor(t, a, tc.applicant), procedure.OpenInput{Kind: "share_conditional", Title: "申请共享", RespondentAgencyID: agency(t, a, tc.source).ID})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -195,7 +195,7 @@ func TestRefusalRequiresLegalBasis(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
 		e := a.Cases
-		c, err := e.Open(ctx, actor(t, a, "hz.health"), procedure.OpenInput{Kind: "share_conditional", RespondentAgencyID: agency(t, a, "惠州市公安局").ID})
+		c, err := open(t, a, actor(t, a, "hz.health"), procedure.OpenInput{Kind: "share_conditional", RespondentAgencyID: agency(t, a, "惠州市公安局").ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,11 +225,11 @@ func TestOverdueRaisesOneNoticeAgainstTheLateParty(t *testing.T) {
 		ctx := context.Background()
 		e := a.Cases
 		e.SetClock(func() time.Time { return at("2026-03-02 10:00") })
-		late, err := e.Open(ctx, actor(t, a, "hz.health"), procedure.OpenInput{Kind: "share_conditional", Title: "逾期测试", RespondentAgencyID: agency(t, a, "惠州市公安局").ID})
+		late, err := open(t, a, actor(t, a, "hz.health"), procedure.OpenInput{Kind: "share_conditional", Title: "逾期测试", RespondentAgencyID: agency(t, a, "惠州市公安局").ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		answered, err := e.Open(ctx, actor(t, a, "hz.health"), procedure.OpenInput{Kind: "share_conditional", Title: "按时答复", RespondentAgencyID: agency(t, a, "惠州市公安局").ID})
+		answered, err := open(t, a, actor(t, a, "hz.health"), procedure.OpenInput{Kind: "share_conditional", Title: "按时答复", RespondentAgencyID: agency(t, a, "惠州市公安局").ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -353,7 +353,8 @@ func hasNotice(ns []procedure.Notice, caseID int64) bool {
 }
 
 // open opens a case the way a domain service does, in its own transaction:
-// catalog reviews are DomainOnly and cannot be opened through Open.
+// catalog reviews and conditional share requests are DomainOnly and cannot
+// be opened through Open.
 func open(t *testing.T, a *app.App, who audit.Actor, in procedure.OpenInput) (procedure.Case, error) {
 	t.Helper()
 	var c procedure.Case
@@ -367,8 +368,10 @@ func open(t *testing.T, a *app.App, who audit.Actor, in procedure.OpenInput) (pr
 
 func TestDomainOnlyKindsAreNotOpenedDirectly(t *testing.T) {
 	a := apptest.Demo(t, "sqlite")
-	_, err := a.Cases.Open(context.Background(), actor(t, a, "gd.police"), procedure.OpenInput{Kind: "catalog_review"})
-	if code(err) != "case.domain_only" {
-		t.Fatalf("opening a catalog review directly: %v", err)
+	for _, kind := range []string{"catalog_review", "share_conditional"} {
+		_, err := a.Cases.Open(context.Background(), actor(t, a, "gd.police"), procedure.OpenInput{Kind: kind, RespondentAgencyID: agency(t, a, "广东省民政厅").ID})
+		if code(err) != "case.domain_only" {
+			t.Fatalf("opening a %s case directly: %v", kind, err)
+		}
 	}
 }

@@ -30,6 +30,8 @@ var CatalogReview = &Kind{
 // JM §14, MZ §21, HZ §24): the source agency answers within the reply
 // deadline; when it agrees it completes the sharing within the fulfil
 // deadline; a refusal must cite the law, regulation or rule it rests on.
+// The sharing service keeps its request in step through a transition hook,
+// whether the source agency answers through the request or the case.
 var ShareConditional = &Kind{
 	Name: "share_conditional", ZH: "有条件共享申请", EN: "Conditional share request",
 	Basis:   "GD-290 §23, HZ §24",
@@ -45,9 +47,14 @@ var ShareConditional = &Kind{
 		{Action: "agree", ZH: "同意共享", EN: "Agree", From: []State{"requested"}, To: "agreed", By: Respondent, Roles: []string{"agency_officer"}},
 		{Action: "refuse", ZH: "拒绝共享", EN: "Refuse", From: []State{"requested"}, To: "refused", By: Respondent, Roles: []string{"agency_officer"}, Requires: []string{"legal_basis"}},
 		{Action: "fulfil", ZH: "完成共享", EN: "Fulfil", From: []State{"agreed"}, To: "fulfilled", By: Respondent, Roles: []string{"agency_officer"}},
-		{Action: "withdraw", ZH: "撤回", EN: "Withdraw", From: []State{"requested"}, To: "withdrawn", By: Applicant, Roles: []string{"agency_officer"}},
+		// An authority asks for data too (GD-290 §26: for enterprises and
+		// institutions), so its reviewers may withdraw its requests.
+		{Action: "withdraw", ZH: "撤回", EN: "Withdraw", From: []State{"requested"}, To: "withdrawn", By: Applicant, Roles: []string{"agency_officer", "authority_reviewer"}},
 	},
 	Fields: []Field{{Name: "legal_basis", ZH: "拒绝的法律、法规、规章依据", EN: "Legal basis of the refusal"}},
+	// Opened by the sharing service (internal/share) for a share request,
+	// which it binds to the case: a bare case would have nothing to grant.
+	DomainOnly: true,
 }
 
 // Builtin lists the kinds the engine knows from the start.
