@@ -21,6 +21,7 @@ import (
 	"pubdata/internal/procedure"
 	"pubdata/internal/rules"
 	"pubdata/internal/security"
+	"pubdata/internal/share"
 	"pubdata/internal/store"
 )
 
@@ -50,6 +51,7 @@ type App struct {
 	Cases    *procedure.Engine
 	Catalog  *catalog.Service
 	Collect  *collect.Service
+	Share    *share.Service
 	Log      *slog.Logger
 	Started  time.Time
 }
@@ -116,6 +118,11 @@ func build(ctx context.Context, cfg Config, db *store.DB) (*App, error) {
 		return nil, err
 	}
 	a.Collect = collect.NewService(db, trail, rs, orgs, a.Cases, a.Catalog, cal, sealer, cfg.Logger)
+	var shareSealer share.Sealer
+	if sealer != nil {
+		shareSealer = sealer
+	}
+	a.Share = share.NewService(db, trail, rs, orgs, a.Cases, a.Catalog, a.Collect, cal, shareSealer, cfg.Logger)
 	return a, nil
 }
 
@@ -160,10 +167,16 @@ func loadAuditKey(cfg Config, d store.Dialect) ([]byte, error) {
 	return key, err
 }
 
-// Close waits for the work queued after loads, then closes the database.
+// Close waits for the work queued after loads and commits the gateway's
+// queued audit entries, then closes the database.
 func (a *App) Close() error {
 	if a.Collect != nil {
 		a.Collect.Settle()
+	}
+	if a.Share != nil {
+		if err := a.Share.Close(); err != nil {
+			a.Log.Error("closing the sharing gateway's audit", "error", err)
+		}
 	}
 	return a.DB.Close()
 }

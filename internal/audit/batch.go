@@ -35,6 +35,12 @@ type Batcher struct {
 	t   *Trail
 	max int
 	now func() time.Time // the clock of entry times; time.Now but in tests
+	// linger is how long the writer waits for more entries before a commit
+	// while calls arrive concurrently (the last group had more than one):
+	// a commit costs the same for one entry or fifty, so a fraction of a
+	// millisecond's wait turns many small commits into a few large ones.
+	linger time.Duration
+	last   int // entries of the last group (writer only)
 
 	mu     sync.Mutex
 	cond   *sync.Cond // signalled when queue grows or closed is set
@@ -57,6 +63,20 @@ type group struct {
 // NewBatcher starts the batcher's writer goroutine. max caps the entries of
 // one transaction (DefaultBatch when max <= 0). The caller must Close it.
 func (t *Trail) NewBatcher(max int) *Batcher { return t.newBatcher(max, time.Now) }
+
+// SetLinger sets how long the writer may wait to gather a group while calls
+// arrive concurrently (0, the default: never). Call it before first use.
+func (b *Batcher) SetLinger(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.linger = d
+}
+
+// NewBatcherClock is NewBatcher with the clock of entry times: a service
+// whose clock tests and the demo move (back-dated history) passes its own.
+func (t *Trail) NewBatcherClock(max int, now func() time.Time) *Batcher {
+	return t.newBatcher(max, now)
+}
 
 func (t *Trail) newBatcher(max int, now func() time.Time) *Batcher {
 	if max <= 0 {
@@ -140,12 +160,18 @@ func (b *Batcher) run() {
 			b.mu.Unlock()
 			return
 		}
+		if b.linger > 0 && b.last > 1 && !b.closed && len(b.queue[0].entries) < b.max {
+			b.mu.Unlock()
+			time.Sleep(b.linger)
+			b.mu.Lock()
+		}
 		g := b.queue[0]
 		b.queue[0] = nil
 		b.queue = b.queue[1:]
 		closing := b.closed
 		b.mu.Unlock()
 
+		b.last = len(g.entries)
 		g.err = b.commit(g.entries)
 		if g.err != nil && closing && b.closeErr == nil {
 			b.closeErr = g.err

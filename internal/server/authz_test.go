@@ -36,27 +36,41 @@ var spec = map[auth.Permission][]auth.Role{
 	auth.PermDataRead:   {auth.AgencyOfficer, auth.AgencyUser, auth.AuthorityReviewer, auth.ChiefDataOfficer, auth.Auditor},
 	auth.PermDataLoad:   {auth.AgencyOfficer},
 	auth.PermDataGovern: {auth.AgencyOfficer, auth.AuthorityReviewer},
+
+	auth.PermShareRead:      {auth.AgencyOfficer, auth.AgencyUser, auth.AuthorityReviewer, auth.ChiefDataOfficer, auth.Auditor},
+	auth.PermShareRequest:   {auth.AgencyOfficer, auth.AuthorityReviewer},
+	auth.PermShareDecide:    {auth.AgencyOfficer},
+	auth.PermShareSupervise: {auth.AuthorityReviewer},
+	// The gateway: no user holds it; only an application's credentials open it.
+	auth.PermApp: nil,
 }
 
 // sensitive pins the permission of routes whose exposure would be a breach.
 var sensitive = map[string]auth.Permission{
-	"GET /api/v1/audit":                        auth.PermAuditRead,
-	"GET /api/v1/audit/export":                 auth.PermAuditRead,
-	"GET /api/v1/audit/verify":                 auth.PermAuditRead,
-	"GET /api/v1/users":                        auth.PermUserManage,
-	"POST /api/v1/users":                       auth.PermUserManage,
-	"POST /api/v1/agencies":                    auth.PermOrgManage,
-	"PUT /api/v1/agencies/{id}":                auth.PermOrgManage,
-	"POST /api/v1/jurisdictions":               auth.PermOrgManage,
-	"POST /api/v1/calendar/years":              auth.PermCalendarEdit,
-	"POST /api/v1/cases/{id}/actions/{action}": auth.PermCaseAct,
-	"GET /audit":                               auth.PermAuditRead,
-	"GET /accounts":                            auth.PermUserManage,
-	"POST /api/v1/datasets/{id}/batches":       auth.PermDataLoad,
-	"POST /datasets/{id}/sources":              auth.PermDataLoad,
-	"POST /collection-exemptions":              auth.PermDataLoad,
-	"POST /datasets/{id}/base-group":           auth.PermDataGovern,
-	"POST /datasets/{id}/return-flow":          auth.PermDataGovern,
+	"GET /api/v1/audit":                            auth.PermAuditRead,
+	"GET /api/v1/audit/export":                     auth.PermAuditRead,
+	"GET /api/v1/audit/verify":                     auth.PermAuditRead,
+	"GET /api/v1/users":                            auth.PermUserManage,
+	"POST /api/v1/users":                           auth.PermUserManage,
+	"POST /api/v1/agencies":                        auth.PermOrgManage,
+	"PUT /api/v1/agencies/{id}":                    auth.PermOrgManage,
+	"POST /api/v1/jurisdictions":                   auth.PermOrgManage,
+	"POST /api/v1/calendar/years":                  auth.PermCalendarEdit,
+	"POST /api/v1/cases/{id}/actions/{action}":     auth.PermCaseAct,
+	"GET /audit":                                   auth.PermAuditRead,
+	"GET /accounts":                                auth.PermUserManage,
+	"POST /api/v1/datasets/{id}/batches":           auth.PermDataLoad,
+	"POST /datasets/{id}/sources":                  auth.PermDataLoad,
+	"POST /collection-exemptions":                  auth.PermDataLoad,
+	"POST /datasets/{id}/base-group":               auth.PermDataGovern,
+	"POST /datasets/{id}/return-flow":              auth.PermDataGovern,
+	"GET /api/v1/share/data/{grant}/records/{key}": auth.PermApp,
+	"GET /api/v1/share/data/{grant}/records":       auth.PermApp,
+	"POST /api/v1/share/data/{grant}/verify":       auth.PermApp,
+	"GET /api/v1/share/data/{grant}/extract":       auth.PermApp,
+	"POST /api/v1/share/grants/{id}/suspend":       auth.PermShareSupervise,
+	"POST /api/v1/share/grants/{id}/restore":       auth.PermShareSupervise,
+	"POST /api/v1/share/requests/{id}/decision":    auth.PermShareDecide,
 }
 
 // demoUser is one demo account per role.
@@ -84,7 +98,7 @@ func concrete(pattern string) string {
 	if pattern == "/" {
 		return "/no-such-page" // the catch-all; "/" itself is the home page, "/{$}"
 	}
-	r := strings.NewReplacer("{$}", "", "{file...}", "app.css", "{id}", "999999", "{action}", "approve", "{profile}", "guangdong", "{date}", "2025-10-01", "{path...}", "app.css", "{base}", "person", "{key}", "440103199001011234")
+	r := strings.NewReplacer("{$}", "", "{file...}", "app.css", "{id}", "999999", "{action}", "approve", "{profile}", "guangdong", "{date}", "2025-10-01", "{path...}", "app.css", "{base}", "person", "{key}", "440103199001011234", "{grant}", "999999")
 	return r.Replace(pattern)
 }
 
@@ -134,7 +148,7 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 					res, b := c.Response(rt.Method, concrete(rt.Pattern), body)
 					st, problem := res.StatusCode, res.Header.Get(httpx.ProblemHeader)
 					allowed := specAllows(role, rt.Perm)
-					refused := st == http.StatusUnauthorized && problem == "auth.required" ||
+					refused := st == http.StatusUnauthorized && (problem == "auth.required" || rt.Perm == auth.PermApp && problem == "share.credentials") ||
 						st == http.StatusForbidden && problem == "auth.forbidden" ||
 						st == http.StatusSeeOther && role == "" && strings.HasPrefix(res.Header.Get("Location"), "/login")
 					if allowed && refused {

@@ -68,6 +68,7 @@ func New(a *app.App) *httpx.Router {
 	httpapi.Register(rt, a)
 	a.Catalog.Register(rt)
 	a.Collect.Register(rt)
+	a.Share.Register(rt)
 	web.Register(rt, a)
 	return rt
 }
