@@ -13,7 +13,7 @@ import { startDemo, password } from './harness.mjs';
 const DOC_ID = 'https://pubdata.invalid/openapi.json';
 const PERMISSIONS = new Set(['public', 'signed_in', 'org.read', 'org.manage', 'user.manage', 'audit.read', 'rules.read',
   'calendar.edit', 'case.read', 'case.open', 'case.act', 'notice.read', 'catalog.read', 'catalog.edit', 'catalog.review', 'catalog.manage',
-  'data.read', 'data.load', 'data.govern']);
+  'data.read', 'data.load', 'data.govern', 'share.read', 'share.request', 'share.decide', 'share.supervise', 'app']);
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 let node;
@@ -157,8 +157,14 @@ test('every documented operation exists and refuses anonymous callers as its per
     } else {
       const p = await checkAnswer(res, method, path, { status: 401 });
       assert.equal(res.headers.get('content-type'), 'application/problem+json');
-      assert.equal(p.code, 'auth.required');
-      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="pubdata"');
+      if (op['x-permission'] === 'app') {
+        // The sharing gateway: an application's client credentials.
+        assert.equal(p.code, 'share.credentials');
+        assert.match(res.headers.get('www-authenticate'), /^Basic realm=/);
+      } else {
+        assert.equal(p.code, 'auth.required');
+        assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="pubdata"');
+      }
     }
   }
 });

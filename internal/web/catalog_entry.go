@@ -79,6 +79,9 @@ type entryData struct {
 	ReturnFlowFrom int64
 	Form           string // the action form the errors belong to
 	LatestState    string
+	// ShareKind is the request another agency may file for a published
+	// entry: "data", or "verify" for not-shared data; "" for none.
+	ShareKind string
 }
 
 var diffRE = regexp.MustCompile(`^(\d{1,6})\.\.(\d{1,6})$`)
@@ -239,6 +242,12 @@ func (p *portal) entryView(r *http.Request) (*View, *entryData, error) {
 	if u.Role == auth.AuthorityReviewer && e.Status == catalog.StatusPublished && e.Jurisdiction != u.Jurisdiction && org.Covers(e.Jurisdiction, u.Jurisdiction) {
 		if ds, err := p.app.Collect.DatasetOfEntry(ctx, e.ID); err == nil {
 			d.ReturnFlowFrom = ds.ID
+		}
+	}
+	if e.Status == catalog.StatusPublished && u.Role.Can(auth.PermShareRequest) && u.AgencyID != e.AgencyID {
+		d.ShareKind = "data"
+		if e.ShareType == catalog.ShareNone {
+			d.ShareKind = "verify"
 		}
 	}
 	v := p.view(r, "cat.entry", d)

@@ -46,6 +46,7 @@ var homeCards = []struct {
 }{
 	{"area.catalog", "card.catalog", "/catalog", auth.PermCatalogRead},
 	{"area.collect", "card.collect", "/datasets", auth.PermDataRead},
+	{"area.share", "card.share", "/share", auth.PermShareRead},
 	{"nav.cases", "card.cases", "/cases", auth.PermCaseRead},
 	{"nav.notices", "card.notices", "/notices", auth.PermNoticeRead},
 	{"nav.audit", "card.audit", "/audit", auth.PermAuditRead},

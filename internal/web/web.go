@@ -91,6 +91,7 @@ func Register(rt *httpx.Router, a *app.App) {
 
 	registerCatalog(rt, a, p)
 	registerCollect(rt, p)
+	registerShare(rt, p)
 }
 
 // --- templates ---
@@ -216,6 +217,7 @@ var liveNav = []struct {
 	{"nav.home", "/", auth.PermSignedIn},
 	{"area.catalog", "/catalog", auth.PermCatalogRead},
 	{"area.collect", "/datasets", auth.PermDataRead},
+	{"area.share", "/share", auth.PermShareRead},
 	{"nav.cases", "/cases", auth.PermCaseRead},
 	{"nav.notices", "/notices", auth.PermNoticeRead},
 	{"nav.audit", "/audit", auth.PermAuditRead},
@@ -269,7 +271,7 @@ func (p *portal) view(r *http.Request, titleKey string, data any) *View {
 }
 
 // liveAreas are areas already built, with the permission that opens them.
-var liveAreas = map[string]auth.Permission{"area.catalog": auth.PermCatalogRead, "area.collect": auth.PermDataRead}
+var liveAreas = map[string]auth.Permission{"area.catalog": auth.PermCatalogRead, "area.collect": auth.PermDataRead, "area.share": auth.PermShareRead}
 
 // comingFor lists the areas shown disabled to a role: those still being
 // built, and those built but not open to it.
