@@ -22,9 +22,10 @@ type benchArgs struct {
 }
 
 var benchmarks = map[string]benchmark{
-	"audit":  {about: "audit append in the change's transaction vs a bare insert of the same rows", run: benchAudit},
-	"search": {about: "catalog search with facets at 10,000 and 100,000 entries (p50/p95)", run: benchSearch},
-	"ingest": {about: "load 1,000,000 persons through the real path vs a bare insert/COPY (rows/s, peak RSS)", run: benchIngest},
+	"audit":   {about: "audit append in the change's transaction vs a bare insert of the same rows", run: benchAudit},
+	"search":  {about: "catalog search with facets at 10,000 and 100,000 entries (p50/p95)", run: benchSearch},
+	"ingest":  {about: "load 1,000,000 persons through the real path vs a bare insert/COPY (rows/s, peak RSS)", run: benchIngest},
+	"gateway": {about: "key lookups and verification through the sharing gateway vs a bare handler, 32 clients (rps, p50/p99)", run: benchGateway},
 }
 
 func (m *Main) bench(ctx context.Context, args []string) error {
@@ -32,7 +33,7 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	quick := fs.Bool("quick", false, "a short run (CI)")
 	db := fs.String("db", m.env("PUBDATA_DB", ""), "also run against this PostgreSQL URL")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	rows := fs.Int("rows", 0, "ingest: rows to load (default 1,000,000; 50,000 with --quick)")
+	rows := fs.Int("rows", 0, "ingest, gateway: persons to load (default 1,000,000; 50,000 with --quick)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

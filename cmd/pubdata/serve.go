@@ -62,10 +62,10 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 		return err
 	}
 	defer a.Close()
-	var accounts []demo.Account
+	var loaded demo.Result
 	if withDemo {
 		start := time.Now()
-		accounts, err = demo.Load(ctx, a)
+		loaded, err = demo.LoadAll(ctx, a, demo.Options{Catalog: true, Data: true})
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
@@ -74,8 +74,17 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	return m.listen(ctx, a, *addr, *secure, *scan, func(url string) {
 		if withDemo {
 			fmt.Fprintf(m.Stdout, "pubdata demo: %s  (data in %s)\n\nDemo accounts (password for all: %s):\n", url, sf.data, demo.Password)
-			for _, acc := range accounts {
+			for _, acc := range loaded.Accounts {
 				fmt.Fprintf(m.Stdout, "  %-22s %-20s %s\n", acc.Username, acc.Role, acc.Description)
+			}
+			if sh := loaded.Share; sh != nil {
+				// The sharing gateway takes an application's credentials, not
+				// an account's: the demo's (demo data) with a key lookup and
+				// a verification on its grants.
+				fmt.Fprintf(m.Stdout, "\nSharing gateway (demo credential of %s · %s):\n", sh.Consumer, sh.AppName)
+				for _, c := range sh.Curls(url) {
+					fmt.Fprintf(m.Stdout, "  %s\n", c)
+				}
 			}
 			fmt.Fprintln(m.Stdout)
 		} else {
@@ -124,6 +133,7 @@ func (m *Main) listen(ctx context.Context, a *app.App, addr string, secure bool,
 	defer cancel()
 	go a.Cases.RunScheduler(sctx, scan)
 	go a.Collect.RunScheduler(sctx, scan)
+	go a.Share.RunScheduler(sctx, scan)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

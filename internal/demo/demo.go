@@ -4,7 +4,8 @@
 // in every state (one overdue, with its supervision notice), and synthetic
 // people and enterprises whose ID numbers (GB 11643) and credit codes
 // (GB 32100) pass their checksums, loaded into the catalog's datasets with
-// a load history (collect.go).
+// a load history (collect.go), and the sharing exchange's requests, grants
+// and weeks of gateway calls (share.go).
 package demo
 
 import (
@@ -23,7 +24,6 @@ import (
 	"pubdata/internal/auth"
 	"pubdata/internal/ident"
 	"pubdata/internal/org"
-	"pubdata/internal/procedure"
 )
 
 // Password is every demo account's password.
@@ -106,6 +106,21 @@ type Options struct {
 
 // LoadWith is Load with options.
 func LoadWith(ctx context.Context, a *app.App, opt Options) ([]Account, error) {
+	res, err := LoadAll(ctx, a, opt)
+	return res.Accounts, err
+}
+
+// Result is what a demo load made that pubdata demo shows.
+type Result struct {
+	Accounts []Account
+	// Share is the sharing demo's credential and gateway calls; it is made
+	// with Options.Data only (the light demo holds no sharing data: the
+	// sharing tests build their own world on it).
+	Share *ShareDemo
+}
+
+// LoadAll is LoadWith returning all the demo made.
+func LoadAll(ctx context.Context, a *app.App, opt Options) (Result, error) {
 	if opt.Data {
 		opt.Catalog = true
 	}
@@ -126,23 +141,23 @@ func LoadWith(ctx context.Context, a *app.App, opt Options) ([]Account, error) {
 	}
 	for _, p := range provincial {
 		if err := add(p.name, p.sector, org.ProvinceCode, p.dept, p.cat, p.public, ident.RandomChineseName(r)); err != nil {
-			return nil, err
+			return Result{}, err
 		}
 	}
 	for _, c := range Cities {
 		j, err := a.Orgs.Jurisdiction(ctx, c.Code)
 		if err != nil {
-			return nil, err
+			return Result{}, err
 		}
 		for _, m := range municipal {
 			if err := add(j.Name+m.suffix, m.sector, c.Code, m.dept, m.cat, m.public, ident.RandomChineseName(r)); err != nil {
-				return nil, err
+				return Result{}, err
 			}
 		}
 	}
 	// A county of Huizhou, added as an administrator would.
 	if _, err := a.Orgs.AddJurisdiction(ctx, sys, "441322", ""); err != nil {
-		return nil, err
+		return Result{}, err
 	}
 
 	var accounts []Account
@@ -179,24 +194,30 @@ func LoadWith(ctx context.Context, a *app.App, opt Options) ([]Account, error) {
 	}
 	for _, u := range users {
 		if err := user(u.username, u.role, u.agency, u.juris, u.desc); err != nil {
-			return nil, err
+			return Result{}, err
 		}
 	}
 	if err := catalogReviews(ctx, a, opt.Catalog); err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	if err := cases(ctx, a, agencies); err != nil {
-		return nil, err
+		return Result{}, err
 	}
+	res := Result{Accounts: accounts}
 	if opt.Data {
 		if err := loadData(ctx, a, opt); err != nil {
-			return nil, fmt.Errorf("demo data: %w", err)
+			return Result{}, fmt.Errorf("demo data: %w", err)
 		}
+		sh, err := loadShare(ctx, a)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Share = sh
 	}
 	if err := writePeople(a.Cfg.DataDir, r, 10000, 2000); err != nil {
-		return nil, err
+		return Result{}, err
 	}
-	return accounts, nil
+	return res, nil
 }
 
 func actorOf(ctx context.Context, a *app.App, username string) (audit.Actor, error) {
@@ -207,51 +228,13 @@ func actorOf(ctx context.Context, a *app.App, username string) (audit.Actor, err
 	return (&auth.Principal{User: u}).Actor("127.0.0.1", "demo"), nil
 }
 
-// cases opens sharing cases in every state (back-dated), then runs the
-// overdue scan so that late cases raise supervision notices.
-func cases(ctx context.Context, a *app.App, ags map[string]org.Agency) error {
-	now := time.Now()
-	at := func(t time.Time) { a.Cases.SetClock(func() time.Time { return t }) }
-	defer a.Cases.SetClock(time.Now)
-	type step struct {
-		who, action string
-		fields      map[string]string
-	}
-	scenarios := []struct {
-		opener, kind, title, respondent string
-		ago                             time.Duration
-		steps                           []step
-	}{
-		{"hz.health", "share_conditional", "申请共享户籍人口信息（出生医学证明核验）", "惠州市公安局", time.Hour, nil},
-		{"gd.hrss", "share_conditional", "申请共享婚姻登记信息（社保待遇核定）", "广东省民政厅", 5 * 24 * time.Hour, []step{{"gd.civil", "agree", nil}}},
-		{"hz.health", "share_conditional", "申请共享居住证信息", "惠州市公安局", 2 * 24 * time.Hour, []step{{"hz.police", "refuse", map[string]string{"legal_basis": "《居住证暂行条例》第十七条：国家机关及其工作人员对在工作过程中知悉的居住证持有人个人信息应当予以保密"}}}},
-	}
-	for _, s := range scenarios {
-		opener, err := actorOf(ctx, a, s.opener)
-		if err != nil {
-			return err
-		}
-		in := procedure.OpenInput{Kind: s.kind, Title: s.title}
-		if s.respondent != "" {
-			in.RespondentAgencyID = ags[s.respondent].ID
-		}
-		at(now.Add(-s.ago))
-		c, err := a.Cases.Open(ctx, opener, in)
-		if err != nil {
-			return fmt.Errorf("demo case %q: %w", s.title, err)
-		}
-		for i, st := range s.steps {
-			who, err := actorOf(ctx, a, st.who)
-			if err != nil {
-				return err
-			}
-			at(now.Add(-s.ago + time.Duration(i+1)*time.Hour))
-			if _, err := a.Cases.Act(ctx, who, c.ID, st.action, st.fields); err != nil {
-				return fmt.Errorf("demo case %q %s: %w", s.title, st.action, err)
-			}
-		}
-	}
-	_, err := a.Cases.MarkOverdue(ctx, now)
+// cases runs the overdue scan over the cases the demo opened (the catalog
+// reviews, one of them late), so that late cases raise their supervision
+// notices. Conditional share requests are cases the sharing service opens
+// for a request (share_conditional is DomainOnly); the sharing demo makes
+// them through real requests.
+func cases(ctx context.Context, a *app.App, _ map[string]org.Agency) error {
+	_, err := a.Cases.MarkOverdue(ctx, time.Now())
 	return err
 }
 
