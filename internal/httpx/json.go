@@ -82,10 +82,13 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
-// PathID parses a positive numeric path parameter.
+// PathID parses a positive numeric path parameter written canonically:
+// "007" or "+7" are refused, so that one object has one name in the audit
+// trail and in every report read from it.
 func PathID(r *http.Request, name string) (int64, error) {
-	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || v <= 0 {
+	raw := r.PathValue(name)
+	v, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || v <= 0 || strconv.FormatInt(v, 10) != raw {
 		return 0, apperr.Invalidf("request.id", name, "标识符 "+name+" 须为正整数", "the identifier "+name+" must be a positive integer")
 	}
 	return v, nil
