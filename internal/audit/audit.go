@@ -265,7 +265,11 @@ func (t *Trail) Verify(ctx context.Context) (Report, error) {
 	if err := t.db.Read().QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
 		return Report{}, fmt.Errorf("audit verify: read head: %w", err)
 	}
-	rows, err := t.db.Read().QueryContext(ctx, `SELECT `+columns+` FROM audit_entries ORDER BY seq`)
+	// The head and the entries are read by one statement, so they come from
+	// one snapshot: on a live node an entry appended between two reads
+	// would look like one added outside the trail.
+	rows, err := t.db.Read().QueryContext(ctx, `SELECT h.seq, h.hash, e.seq, e.at, e.actor, COALESCE(e.actor_id, 0), COALESCE(e.agency_id, 0), e.role, e.action, e.object_type, e.object_id,
+		e.purpose, e.outcome, e.client_addr, e.request_id, e.detail, e.prev_hash, e.hash FROM audit_entries e CROSS JOIN audit_head h WHERE h.id = 1 ORDER BY e.seq`)
 	if err != nil {
 		return Report{}, fmt.Errorf("audit verify: %w", err)
 	}
@@ -278,10 +282,13 @@ func (t *Trail) Verify(ctx context.Context) (Report, error) {
 		return rep, nil
 	}
 	for rows.Next() {
-		e, err := scan(rows)
+		var e Entry
+		err := rows.Scan(&headSeq, &headHash, &e.Seq, &e.At, &e.Actor, &e.ActorID, &e.AgencyID, &e.Role, &e.Action, &e.ObjectType, &e.ObjectID,
+			&e.Purpose, &e.Outcome, &e.ClientAddr, &e.RequestID, &e.Detail, &e.PrevHash, &e.Hash)
 		if err != nil {
 			return Report{}, fmt.Errorf("audit verify: %w", err)
 		}
+		e.At = e.At.UTC()
 		rep.Entries++
 		switch {
 		case e.Seq > headSeq:
