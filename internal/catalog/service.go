@@ -28,6 +28,9 @@ type Service struct {
 	// published are called in the transaction that publishes a version
 	// (the collection layer makes or migrates the entry's dataset there).
 	published []PublishHook
+	// delisted are called in the transaction that delists an entry (the
+	// sharing service ends the grants on it there).
+	delisted []DelistHook
 }
 
 // PublishHook is told, in the publication's transaction, that a version of
@@ -36,6 +39,13 @@ type PublishHook func(ctx context.Context, tx *store.Tx, e Entry, v Version) err
 
 // OnPublish registers h to run whenever a version is published.
 func (s *Service) OnPublish(h PublishHook) { s.published = append(s.published, h) }
+
+// DelistHook is told, in the delisting's transaction, that an entry was
+// delisted by a with reason; an error undoes the delisting.
+type DelistHook func(ctx context.Context, tx *store.Tx, a audit.Actor, e Entry, reason string) error
+
+// OnDelist registers h to run whenever an entry is delisted.
+func (s *Service) OnDelist(h DelistHook) { s.delisted = append(s.delisted, h) }
 
 // NewService returns the catalog service and registers its procedures
 // with the engine: the review of a version (GD-290 §11) and the update an
@@ -625,7 +635,16 @@ func (s *Service) Delist(ctx context.Context, a audit.Actor, id int64, reason st
 		if err := s.reindex(ctx, tx, id); err != nil {
 			return err
 		}
-		return s.trail.Append(ctx, tx, a, audit.Event{Action: "catalog.delist", ObjectType: "catalog_entry", ObjectID: strconv.FormatInt(id, 10), Detail: reason})
+		if err := s.trail.Append(ctx, tx, a, audit.Event{Action: "catalog.delist", ObjectType: "catalog_entry", ObjectID: strconv.FormatInt(id, 10), Detail: reason}); err != nil {
+			return err
+		}
+		e.Status = StatusDelisted
+		for _, h := range s.delisted {
+			if err := h(ctx, tx, a, e, reason); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return Entry{}, err

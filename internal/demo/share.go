@@ -543,8 +543,13 @@ func (d *shareDemo) plan() {
 	})
 	d.calls("verify a batch", 21, 3, func(day int) int { return b2i(day%9 == 3) }, func(int) call {
 		var batch []map[string]any
-		for i := 0; i < 5; i++ {
+		seen := map[string]bool{} // a batch may not claim one key twice
+		for tries := 0; len(batch) < 5 && tries < 100; tries++ {
 			p := d.pick("wanted")
+			if seen[p[0]] {
+				continue
+			}
+			seen[p[0]] = true
 			batch = append(batch, map[string]any{"key": p[0], "claims": map[string]string{"姓名": p[1]}})
 		}
 		batch = append(batch, map[string]any{"key": d.stranger(), "claims": map[string]string{"姓名": ident.RandomChineseName(d.r)}})

@@ -3,6 +3,8 @@ package share
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"pubdata/internal/apperr"
 	"pubdata/internal/audit"
 	"pubdata/internal/auth"
+	"pubdata/internal/calendar"
 	"pubdata/internal/httpx"
 )
 
@@ -54,7 +57,7 @@ func (s *Service) registerGateway(rt *httpx.Router) {
 type call struct {
 	r        *http.Request
 	action   string
-	objectID string // the grant's ID as given
+	objectID string // the grant's ID, canonical (see grantObjectID)
 	actor    audit.Actor
 	purpose  string
 	g        *cachedGrant
@@ -77,7 +80,7 @@ type answer struct {
 // then serve, then the audit entry, then the answer.
 func (s *Service) gatewayRoute(action string, rk route, serve func(*call) (*answer, error)) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		c := &call{r: r, action: action, objectID: clip(r.PathValue("grant"), 40),
+		c := &call{r: r, action: action, objectID: grantObjectID(r.PathValue("grant")),
 			actor: audit.Actor{Username: "anonymous", Role: "app", ClientAddr: httpx.ClientAddr(r), RequestID: httpx.RequestID(r)}}
 		err := s.admit(c, rk)
 		var ans *answer
@@ -89,11 +92,26 @@ func (s *Service) gatewayRoute(action string, rk route, serve func(*call) (*answ
 	}
 }
 
+// grantObjectID is the audit object ID of the grant a path names: the
+// number in canonical decimal form whenever the text is one, so that
+// "007" or "+7", whether served or refused, is filed under grant 7, where
+// the usage report and the quota's count read (JM §17, HZ §25: no call can
+// hide from them); the text as given, clipped, when it names no number.
+func grantObjectID(raw string) string {
+	if id, err := strconv.ParseInt(raw, 10, 64); err == nil {
+		return strconv.FormatInt(id, 10)
+	}
+	return clip(raw, 40)
+}
+
 // admit runs the checks every call passes, in order: (1) the application's
 // credentials; (2) the grant exists and is this application's, of its
-// agency; (3) the grant is usable today and its kind and mode fit the
-// route; (4) the rate limit. The daily quota is charged by the route once
-// the request itself is valid.
+// agency — checked on the grant row before it is compiled, so that another
+// application learns nothing of it; (3) the grant is usable today and its
+// kind and mode fit the route; (4) the rate limit, one token (a
+// verification takes one more per further claim once its body is read).
+// The daily quota is charged by the route once the request itself is
+// valid.
 func (s *Service) admit(c *call, rk route) error {
 	r := c.r
 	// Credentials first: an unknown caller learns nothing, not even
@@ -113,16 +131,20 @@ func (s *Service) admit(c *call, rk route) error {
 	if err != nil {
 		return err
 	}
+	c.objectID = strconv.FormatInt(id, 10)
 	c.actor.Username, c.actor.AgencyID = "app:"+app.ClientID, app.AgencyID
-	cg, comp, err := s.grantFor(r.Context(), id)
+	mine := func(g *Grant) error {
+		if g.AppID != app.ID || g.ConsumerAgencyID != app.AgencyID {
+			return errNotYours
+		}
+		return nil
+	}
+	cg, comp, err := s.grantFor(r.Context(), id, mine)
 	if apperr.Is(err, errGrantNotFound) {
 		return errNotYours // no oracle of which grants exist
 	}
 	if err != nil {
 		return err
-	}
-	if cg.AppID != app.ID || cg.ConsumerAgencyID != app.AgencyID {
-		return errNotYours
 	}
 	c.g, c.c = cg, comp
 	if c.purpose, err = purposeOf(r, cg.Scenario); err != nil {
@@ -134,7 +156,7 @@ func (s *Service) admit(c *call, rk route) error {
 	if err := fits(&cg.Grant, rk); err != nil {
 		return err
 	}
-	if ok, wait := s.limiterOf(cg.ID).take(cg.RatePerMinute, time.Now()); !ok {
+	if ok, wait := s.limiterOf(cg.ID).take(cg.RatePerMinute, 1, time.Now()); !ok {
 		c.retry = wait
 		return errRateLimited
 	}
@@ -182,21 +204,37 @@ func purposeOf(r *http.Request, scenario string) (string, error) {
 	return p, nil
 }
 
-// charge counts the call against the grant's daily quota.
-func (s *Service) charge(c *call) error {
-	day := s.today().String()
-	ok, err := s.limiterOf(c.g.ID).charge(c.g.QuotaDaily, day, func() (int64, error) {
-		return s.seedQuota(context.WithoutCancel(c.r.Context()), c.g.ID)
+// charge counts n units against the grant's daily quota, all or none: a
+// call is one unit, a verification one per claim. The units go into the
+// audit detail (Quota), which is how every node, and this one after a
+// restart, counts them back from the trail (seedQuota). A charge that does
+// not fit is refused (429 share.quota_exhausted) and answers nothing.
+func (s *Service) charge(c *call, n int64) error {
+	now := s.now()
+	ok, left, err := s.limiterOf(c.g.ID).charge(c.g.QuotaDaily, n, calendar.DateOf(now).String(), now, func() (int64, error) {
+		return s.seedQuota(context.WithoutCancel(c.r.Context()), c.g.ID, now)
 	})
 	if err != nil {
 		return err
 	}
 	if !ok {
-		c.retry = startOfDay(s.now()).AddDate(0, 0, 1).Sub(s.now())
+		c.retry = startOfDay(now).AddDate(0, 0, 1).Sub(now)
+		if n > 1 && left > 0 {
+			return errQuotaShort(n, left)
+		}
 		return errQuotaExhausted
 	}
-	c.detail.Quota = 1
+	c.detail.Quota = int(n)
 	return nil
+}
+
+// errQuotaShort refuses a verification batch of n claims when only left
+// units of the day's quota remain; its code is the quota's, so the usage
+// report counts it with the other refusals over the quota.
+func errQuotaShort(n, left int64) error {
+	return apperr.New(apperr.TooMany, errQuotaExhausted.Code,
+		fmt.Sprintf("本批核验%d条，超过授权今日剩余的调用次数（%d次），未作任何核验", n, left),
+		fmt.Sprintf("the batch holds %d verifications, more than the %d calls left of the grant's daily quota; nothing was verified", n, left)).WithField("batch")
 }
 
 // finish audits the call through the group-committing batcher and only
@@ -208,7 +246,7 @@ func (s *Service) finish(w http.ResponseWriter, c *call, ans *answer, err error)
 	if ans == nil || !ans.audited {
 		outcome := audit.OK
 		if err != nil {
-			e, _ := apperr.As(err)
+			e := appErrOf(err)
 			switch {
 			case e == nil || e.Kind == apperr.Internal || e.Kind == apperr.Unavailable:
 				outcome = audit.Failed
@@ -238,7 +276,7 @@ func (s *Service) finish(w http.ResponseWriter, c *call, ans *answer, err error)
 		}
 	}
 	if err != nil {
-		if apperr.KindOf(err) == apperr.Internal {
+		if e := appErrOf(err); e == nil || e.Kind == apperr.Internal {
 			s.log.Error("gateway: internal error", "request_id", c.actor.RequestID, "grant", c.objectID, "err", err)
 		}
 		writeProblem(w, r, err, c.retry)
@@ -254,6 +292,18 @@ func (s *Service) finish(w http.ResponseWriter, c *call, ans *answer, err error)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(ans.status)
 	_, _ = w.Write(ans.body)
+}
+
+// appErrOf is the application error of a refusal: a list (several rows of
+// a batch) is its first element, as its problem shows; nil for an
+// internal error.
+func appErrOf(err error) *apperr.Error {
+	var list apperr.List
+	if errors.As(err, &list) && len(list) > 0 {
+		return list[0]
+	}
+	e, _ := apperr.As(err)
+	return e
 }
 
 // writeProblem renders a gateway refusal as an RFC 9457 problem in the
@@ -338,7 +388,7 @@ func (s *Service) serveLookup(c *call) (*answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.charge(c); err != nil {
+	if err := s.charge(c, 1); err != nil {
 		return nil, err
 	}
 	vals, found, inScope, err := s.lookupRow(r.Context(), c.c, args)
@@ -393,7 +443,7 @@ func (s *Service) servePage(c *call) (*answer, error) {
 			c.detail.Filters[f.name] = clip(f.value, 200)
 		}
 	}
-	if err := s.charge(c); err != nil {
+	if err := s.charge(c, 1); err != nil {
 		return nil, err
 	}
 	text, args := c.c.pageSQL(&pq)

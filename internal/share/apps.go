@@ -157,6 +157,11 @@ func (s *Service) SetAppDisabled(ctx context.Context, a audit.Actor, appID int64
 		}
 		return s.trail.Append(ctx, tx, a, audit.Event{Action: "share.app.disable", ObjectType: "share_app", ObjectID: strconv.FormatInt(appID, 10), Detail: strconv.FormatBool(disabled)})
 	})
+	if apperr.Is(err, errAppNotFound) {
+		// Another agency's application, or not a keeper: audited as
+		// RotateSecret's refusal is, so that attempts show in the trail.
+		return App{}, s.deny(ctx, a, audit.Event{Action: "share.app.disable", ObjectType: "share_app", ObjectID: strconv.FormatInt(appID, 10), Detail: strconv.FormatBool(disabled)}, err)
+	}
 	if err != nil {
 		return App{}, err
 	}
@@ -221,13 +226,18 @@ func (s *Service) App(ctx context.Context, a audit.Actor, id int64) (App, error)
 var errBadCredentials = apperr.New(apperr.Unauthorized, "share.credentials", "应用系统凭据无效", "invalid application credentials")
 
 // Authenticate resolves a client ID and secret to its application, from a
-// cache that every change to the application clears. Errors: Unauthorized.
+// cache that every change made through this node clears at once. A change
+// made by another node on the same database (a rotation, a disable)
+// reaches this one within grantTTL, as a grant's suspension does: cached
+// entries older than that are read again. Errors: Unauthorized.
 func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (App, error) {
 	if clientID == "" || secret == "" || len(clientID) > 64 || len(secret) > 128 {
 		return App{}, errBadCredentials
 	}
-	e, ok := s.apps.get(clientID)
+	now := s.now()
+	e, ok := s.apps.get(clientID, now)
 	if !ok {
+		gen := s.apps.generation()
 		app, cur, prev, err := s.loadApp(ctx, s.db.Read(), `client_id = $1`, clientID)
 		if apperr.Is(err, errAppNotFound) {
 			return App{}, errBadCredentials
@@ -235,8 +245,8 @@ func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (Ap
 		if err != nil {
 			return App{}, err
 		}
-		e = &cachedApp{App: app, cur: cur, prev: prev}
-		s.apps.put(e)
+		e = &cachedApp{App: app, cur: cur, prev: prev, loaded: now}
+		s.apps.put(e, gen)
 	}
 	if e.Disabled {
 		return App{}, errBadCredentials
@@ -254,31 +264,59 @@ func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (Ap
 type cachedApp struct {
 	App
 	cur, prev string
+	loaded    time.Time // by the service's clock
 }
 
-// appCache keeps applications by client ID for the gateway.
+// appCache keeps applications by client ID for the gateway. Like the grant
+// cache, an entry is trusted for grantTTL (changes made on other nodes),
+// and a generation counter keeps a row read before an invalidation from
+// being cached after it.
 type appCache struct {
-	mu sync.RWMutex
-	m  map[string]*cachedApp
+	mu  sync.RWMutex
+	m   map[string]*cachedApp
+	gen uint64 // counts invalidations
 }
 
 func (c *appCache) init() { c.m = map[string]*cachedApp{} }
 
-func (c *appCache) get(clientID string) (*cachedApp, bool) {
+// get returns the entry of clientID if it was loaded less than grantTTL
+// before now.
+func (c *appCache) get(clientID string, now time.Time) (*cachedApp, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	e, ok := c.m[clientID]
-	return e, ok
+	if !ok {
+		return nil, false
+	}
+	// A clock set back (tests) counts as stale too.
+	if age := now.Sub(e.loaded); age < 0 || age >= grantTTL {
+		return nil, false
+	}
+	return e, true
 }
 
-func (c *appCache) put(e *cachedApp) {
+// generation is the number of invalidations so far; a caller reads it
+// before loading an application and passes it to put.
+func (c *appCache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+// put caches e unless an invalidation happened since gen was read: an
+// application read just before its disable or rotation committed must not
+// be cached as it was.
+func (c *appCache) put(e *cachedApp, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m[e.ClientID] = e
+	if c.gen == gen {
+		c.m[e.ClientID] = e
+	}
 }
 
 func (c *appCache) invalidate(clientID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	delete(c.m, clientID)
 }

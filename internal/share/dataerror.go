@@ -16,6 +16,7 @@ import (
 	"pubdata/internal/audit"
 	"pubdata/internal/catalog"
 	"pubdata/internal/collect"
+	"pubdata/internal/ident"
 	"pubdata/internal/procedure"
 	"pubdata/internal/store"
 )
@@ -159,16 +160,20 @@ func (in *ErrorInput) check() error {
 // §23, HZ §28) and opens its case with the source agency, in one
 // transaction: the source verifies within its profile's share.error.verify
 // and fixes within share.error.fix (Meizhou 5 + 10 working days, from
-// verification; Huizhou 10 + 10, both from receipt). Only a data officer
-// of the grant's consumer may report, on an item of the grant and a
-// record that exists in the dataset. The report is audited, a refusal
-// too. Errors: Invalid (fields, each named), NotFound (no such grant, or
-// not visible), Forbidden (not the consumer's officer), Conflict (a
-// revoked grant).
+// verification; Huizhou 10 + 10, both from receipt). Only the grant's
+// consumer may report — its data officer, or the authority holding the
+// grant for an enterprise (GD-290 §26) — through a grant it may use today,
+// on an item of the grant and a record that exists within the grant's row
+// scope: a key outside the scope gets the same answer as a key that does
+// not exist, so that the report is no oracle on rows never granted
+// (GD-290 §24). The report is audited, every refusal too, with its code.
+// Errors: Invalid (fields, each named), NotFound (no such grant, or not
+// visible), Forbidden (not the consumer, or a grant suspended, revoked or
+// expired).
 func (s *Service) ReportError(ctx context.Context, a audit.Actor, in ErrorInput) (ErrorReport, error) {
 	ev := audit.Event{Action: "share.error.report", ObjectType: "share_grant", ObjectID: strconv.FormatInt(in.GrantID, 10)}
 	if err := in.check(); err != nil {
-		return ErrorReport{}, err
+		return ErrorReport{}, s.refused(ctx, a, ev, err)
 	}
 	var id int64
 	err := s.db.WriteAt(ctx, s.now(), func(tx *store.Tx) error {
@@ -179,12 +184,14 @@ func (s *Service) ReportError(ctx context.Context, a audit.Actor, in ErrorInput)
 		if !s.seesAgencyPair(ctx, a, g.ConsumerAgencyID, g.SourceAgencyID, g.Jurisdiction) {
 			return errGrantNotFound
 		}
-		if a.AgencyID != g.ConsumerAgencyID || a.Role != "agency_officer" {
-			return apperr.New(apperr.Forbidden, "share.error.not_consumer", "只有持有该授权的数据使用机构的数据管理员可以反馈数据错误",
-				"only a data officer of the consumer holding the grant may report a data error")
+		if a.AgencyID != g.ConsumerAgencyID || !appKeeper(a) {
+			return apperr.New(apperr.Forbidden, "share.error.not_consumer", "只有持有该授权的数据使用机构的数据管理员（或代企业事业单位持有授权的主管部门）可以反馈数据错误",
+				"only the consumer holding the grant (its data officer, or the authority holding it for an enterprise) may report a data error")
 		}
-		if g.State == GrantRevoked {
-			return apperr.New(apperr.Conflict, "share.grant.state", "授权已终止，不能据此反馈数据错误", "the grant was revoked; no error can be reported through it")
+		// Only data the consumer may use today can be reported: not through
+		// a suspended (HZ §25), revoked or expired grant.
+		if err := g.usable(s.today().String()); err != nil {
+			return err
 		}
 		if g.DatasetID == 0 {
 			return apperr.Invalidf("share.error.grant", "grant_id", "该授权没有对应的数据集", "the grant has no dataset")
@@ -196,7 +203,7 @@ func (s *Service) ReportError(ctx context.Context, a audit.Actor, in ErrorInput)
 		if err != nil {
 			return err
 		}
-		if err := recordExists(ctx, tx, &ds, in.RecordKey); err != nil {
+		if err := recordExists(ctx, tx, &ds, g.RowScope, in.RecordKey); err != nil {
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO share_errors(grant_id, dataset_id, consumer_agency_id, source_agency_id, record_key, item, description, state, created_at, updated_at)
@@ -224,11 +231,9 @@ func (s *Service) ReportError(ctx context.Context, a audit.Actor, in ErrorInput)
 		ev.Detail = fmt.Sprintf("grant %d, dataset %d, item %s; case %d due %s", g.ID, g.DatasetID, in.Item, c.ID, c.DueDate)
 		return s.trail.Append(ctx, tx, a, ev)
 	})
-	if apperr.KindOf(err) == apperr.Forbidden {
-		return ErrorReport{}, s.deny(ctx, a, ev, err)
-	}
 	if err != nil {
-		return ErrorReport{}, err
+		ev.ObjectType, ev.ObjectID = "share_grant", strconv.FormatInt(in.GrantID, 10)
+		return ErrorReport{}, s.refused(ctx, a, ev, err)
 	}
 	return s.loadError(ctx, s.db.Read(), id)
 }
@@ -253,14 +258,17 @@ func (s *Service) fixDueFromReceipt(profile string, received time.Time) (string,
 	return due.String(), nil
 }
 
-// recordExists checks that the dataset holds a live record with the key:
-// the key item's value, or, for a dataset with several key items, their
-// values joined by "|" in item order.
-func recordExists(ctx context.Context, q store.Querier, ds *collect.Dataset, key string) error {
+// recordExists checks that the dataset holds a live record with the key
+// within the grant's row scope: the key item's value, or, for a dataset
+// with several key items, their values joined by "|" in item order. A
+// record outside the scope is answered as one that does not exist; a scope
+// whose item left the dataset matches nothing (fail closed, as the gateway).
+func recordExists(ctx context.Context, q store.Querier, ds *collect.Dataset, scope RowScope, key string) error {
 	keys := ds.Keys()
 	if len(keys) == 0 {
 		return apperr.Invalidf("share.error.record_key", "record_key", "该数据集没有主键，无法定位记录", "the dataset has no key, so no record can be named")
 	}
+	noRecord := apperr.Invalidf("share.error.record_key", "record_key", "数据集“"+ds.Name+"”中没有该主键的记录", "the dataset "+ds.Name+" has no record with this key")
 	var cond string
 	if len(keys) == 1 && textual(keys[0].Item.Type) {
 		cond = keys[0].Name + " = $1" // the key's own index
@@ -271,12 +279,26 @@ func recordExists(ctx context.Context, q store.Querier, ds *collect.Dataset, key
 		}
 		cond = strings.Join(parts, " || '|' || ") + " = $1"
 	}
+	args := []any{key}
+	if !scope.Empty() {
+		col := ""
+		for _, c := range ds.Live() {
+			if c.Item.Name == scope.Item {
+				col = c.Name
+			}
+		}
+		if col == "" {
+			return noRecord
+		}
+		args = append(args, store.Like(ident.DivisionPrefix(scope.Region))+"%")
+		cond += " AND " + col + ` LIKE $2 ESCAPE '\'`
+	}
 	var exists bool
-	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+ds.Table+` WHERE `+cond+` AND NOT _deleted)`, key).Scan(&exists); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+ds.Table+` WHERE `+cond+` AND NOT _deleted)`, args...).Scan(&exists); err != nil {
 		return fmt.Errorf("dataset %d: look up key: %w", ds.ID, err)
 	}
 	if !exists {
-		return apperr.Invalidf("share.error.record_key", "record_key", "数据集“"+ds.Name+"”中没有该主键的记录", "the dataset "+ds.Name+" has no record with this key")
+		return noRecord
 	}
 	return nil
 }

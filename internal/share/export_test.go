@@ -25,3 +25,11 @@ func (s *Service) IssueForTest(ctx context.Context, a audit.Actor, r Request, sp
 func (s *Service) ForgetLimitsForTest() {
 	s.gw.limits.Range(func(k, _ any) bool { s.gw.limits.Delete(k); return true })
 }
+
+// PreparedForTest counts the gateway's prepared lookup statements (SQLite
+// only; none on PostgreSQL).
+func (s *Service) PreparedForTest() int {
+	n := 0
+	s.gw.stmts.Range(func(_, _ any) bool { n++; return true })
+	return n
+}

@@ -79,7 +79,7 @@ func (s *Service) serveExtract(c *call) (*answer, error) {
 	if err := onlyParams(r); err != nil {
 		return nil, err
 	}
-	if err := s.charge(c); err != nil {
+	if err := s.charge(c, 1); err != nil {
 		return nil, err
 	}
 	ds, err := s.collect.DatasetByID(ctx, c.g.DatasetID)

@@ -293,7 +293,8 @@ func (s *Service) Feedback(ctx context.Context, a audit.Actor, f FeedbackFilter)
 }
 
 // SubmitFeedback submits the use report of one period (GD-290 §46, JM §20,
-// MZ §39, HZ §23). Only a data officer of the grant's consumer may, once;
+// MZ §39, HZ §23). Only the grant's consumer may, once: its data officer,
+// or the authority's reviewer when the authority holds the grant;
 // the report must cover the contents the consumer's profile requires
 // (Meizhou: scenarios, results and security measures), each missing one
 // named. When the grant goes on past the period, the next period is opened
@@ -311,9 +312,11 @@ func (s *Service) SubmitFeedback(ctx context.Context, a audit.Actor, id int64, r
 		if !s.seesAgencyPair(ctx, a, fb.ConsumerAgencyID, fb.SourceAgencyID, fb.Jurisdiction) {
 			return errFeedbackNotFound
 		}
-		if a.AgencyID != fb.ConsumerAgencyID || a.Role != "agency_officer" {
-			return apperr.New(apperr.Forbidden, "share.feedback.not_consumer", "只有数据使用机构的数据管理员可以提交使用情况反馈",
-				"only a data officer of the consumer agency may submit its use report")
+		// The authority that holds a grant for an enterprise (GD-290 §26)
+		// owes the report as any consumer does.
+		if a.AgencyID != fb.ConsumerAgencyID || !appKeeper(a) {
+			return apperr.New(apperr.Forbidden, "share.feedback.not_consumer", "只有数据使用机构的数据管理员（或代企业事业单位持有授权的主管部门）可以提交使用情况反馈",
+				"only the consumer agency (its data officer, or the authority holding the grant for an enterprise) may submit its use report")
 		}
 		if fb.State != FeedbackOpen {
 			return apperr.New(apperr.Conflict, "share.feedback.submitted", "该期使用情况反馈已提交", "this period's use report was already submitted")

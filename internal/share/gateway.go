@@ -44,6 +44,16 @@ const (
 	maxFilterBytes   = 1000 // the longest filter value
 	maxPurposeRunes  = 200  // the longest X-Share-Purpose
 	maxClaimRunes    = 1000 // the longest claimed value of a verification
+
+	// quotaReseed is how often, at most, a node goes on counting a grant's
+	// daily quota from its own calls alone before it reads the day's count
+	// back from the audit trail. The quota is shared by every node on one
+	// database through the trail: each node re-reads it when the day
+	// changes and at least every quotaReseed while the grant is in use, and
+	// keeps the larger of its own count and the trail's. Two nodes can
+	// therefore exceed a quota by at most what they answer between two
+	// re-reads (docs/operations.md: the quota is shared within ~10 s).
+	quotaReseed = 10 * time.Second
 )
 
 // gateway is the gateway's per-node state: per-grant limiters and, on
@@ -175,10 +185,19 @@ func (s *Service) compile(ctx context.Context, g *Grant) (*compiled, error) {
 }
 
 // grantFor returns the grant and its compiled form, from the cache when it
-// is there and fresh. Errors: errGrantNotFound, or internal ones.
-func (s *Service) grantFor(ctx context.Context, id int64) (*cachedGrant, *compiled, error) {
+// is there and fresh. mine, when not nil, is the caller's ownership check:
+// it runs on the grant row before anything is compiled, so that a caller
+// who does not own the grant learns nothing of it — not even that its
+// compilation fails (a dropped scope item, a missing dataset). Errors:
+// errGrantNotFound, mine's, compile's, or internal ones.
+func (s *Service) grantFor(ctx context.Context, id int64, mine func(*Grant) error) (*cachedGrant, *compiled, error) {
 	if cg, ok := s.grants.get(id); ok && time.Since(cg.loaded) < grantTTL {
 		if c, ok := cg.gw.(*compiled); ok {
+			if mine != nil {
+				if err := mine(&cg.Grant); err != nil {
+					return nil, nil, err
+				}
+			}
 			return cg, c, nil
 		}
 	}
@@ -186,6 +205,11 @@ func (s *Service) grantFor(ctx context.Context, id int64) (*cachedGrant, *compil
 	g, err := s.loadGrant(ctx, s.db.Read(), id)
 	if err != nil {
 		return nil, nil, err
+	}
+	if mine != nil {
+		if err := mine(&g); err != nil {
+			return nil, nil, err
+		}
 	}
 	cg := &cachedGrant{Grant: g, loaded: time.Now()}
 	if g.Mode == ModeOffline || g.DatasetID == 0 {
@@ -225,15 +249,17 @@ func (s *Service) onEntryPublished(ctx context.Context, tx *store.Tx, e catalog.
 // --- rate limit and daily quota ---
 
 // limiter is one grant's rate (a token bucket refilled at RatePerMinute a
-// minute) and its count of today's calls against QuotaDaily. Its small
-// mutex is the only lock a call takes on its grant.
+// minute) and its count of today's units against QuotaDaily (a call is one
+// unit, a verification one unit per claim). Its small mutex is the only
+// lock a call takes on its grant.
 type limiter struct {
-	mu     sync.Mutex
-	tokens float64
-	last   time.Time
-	day    string // the Shanghai date of used
-	used   int64  // calls charged on day
-	seeded bool   // used was read from the audit trail once
+	mu       sync.Mutex
+	tokens   float64
+	last     time.Time
+	day      string    // the Shanghai date of used
+	used     int64     // units charged on day: this node's, merged with the trail's
+	seededAt time.Time // when used was last merged with the trail's count; zero: never
+	seeding  bool      // a periodic re-read of the trail is under way
 }
 
 func (s *Service) limiterOf(id int64) *limiter {
@@ -244,10 +270,11 @@ func (s *Service) limiterOf(id int64) *limiter {
 	return v.(*limiter)
 }
 
-// take takes one token of a bucket of rate a minute at now; when none is
-// left it returns how long until one is.
-func (l *limiter) take(rate int64, now time.Time) (bool, time.Duration) {
-	if rate <= 0 {
+// take takes n tokens of a bucket of rate a minute at now, all or none;
+// when fewer are left it returns how long until n are. The bucket holds at
+// most rate tokens, so n must not exceed rate.
+func (l *limiter) take(rate, n int64, now time.Time) (bool, time.Duration) {
+	if rate <= 0 || n <= 0 {
 		return true, 0
 	}
 	l.mu.Lock()
@@ -260,47 +287,74 @@ func (l *limiter) take(rate int64, now time.Time) (bool, time.Duration) {
 		l.tokens = math.Min(burst, l.tokens+d.Seconds()*perSec)
 	}
 	l.last = now
-	if l.tokens >= 1 {
-		l.tokens--
+	need := float64(n)
+	if l.tokens >= need {
+		l.tokens -= need
 		return true, 0
 	}
-	return false, time.Duration((1 - l.tokens) / perSec * float64(time.Second))
+	return false, time.Duration((need - l.tokens) / perSec * float64(time.Second))
 }
 
-// charge counts one call against the quota of day; seed gives the calls
-// already made today, read once per process so that a restart does not
-// reset the quota. It reports false when the quota is used up.
-func (l *limiter) charge(quota int64, day string, seed func() (int64, error)) (bool, error) {
+// charge counts n units against the quota of day at now, all or none: it
+// reports false, with the units left, when they do not fit. seed gives the
+// units charged on day by every node, from the audit trail. It is read
+// before the first charge and when the day changes — holding the lock, so
+// that no call is counted against a stale day or a restarted node's empty
+// count — and again once quotaReseed has passed since the last read —
+// without the lock, the grant's other calls going on with the local count
+// meanwhile. The count kept is the larger of the local one and the
+// trail's: the trail holds the other nodes' calls, the local count this
+// node's calls whose entries are not committed yet.
+func (l *limiter) charge(quota, n int64, day string, now time.Time, seed func() (int64, error)) (ok bool, left int64, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.seeded {
-		n, err := seed()
+	switch {
+	case l.seededAt.IsZero() || l.day != day:
+		used, err := seed()
 		if err != nil {
-			return false, err
+			return false, 0, err
 		}
-		l.used, l.day, l.seeded = n, day, true
+		l.day, l.used, l.seededAt = day, used, now
+	case !l.seeding && (now.Sub(l.seededAt) >= quotaReseed || now.Sub(l.seededAt) <= -quotaReseed): // the clock went back
+		l.seeding = true
+		l.mu.Unlock()
+		used, err := seed()
+		l.mu.Lock()
+		l.seeding = false
+		if err != nil {
+			return false, 0, err
+		}
+		if l.day == day {
+			l.used, l.seededAt = max(l.used, used), now
+		}
 	}
-	if l.day != day {
-		l.used, l.day = 0, day
+	if quota > 0 && l.used+n > quota {
+		return false, max(quota-l.used, 0), nil
 	}
-	if quota > 0 && l.used >= quota {
-		return false, nil
-	}
-	l.used++
-	return true, nil
+	l.used += n
+	return true, quota - l.used, nil
 }
 
 // quotaMark starts the audit detail of every call charged to the daily
-// quota, so that the count can be read back from the trail.
-const quotaMark = `{"quota":1,`
+// quota, {"quota":<units>,…}, so that the units can be read back from the
+// trail.
+const quotaMark = `{"quota":`
 
-// seedQuota counts the calls of a grant charged today (Shanghai), from the
-// audit trail: the entries whose detail starts with quotaMark.
-func (s *Service) seedQuota(ctx context.Context, grantID int64) (int64, error) {
-	start := startOfDay(s.now())
+// seedQuota sums the units charged to a grant on the Shanghai date of now,
+// from the audit trail: the number that follows quotaMark in the detail of
+// each of its gateway entries that has one. It runs on every node at least
+// every quotaReseed while the grant is in use; the entries of one grant on
+// one day are found by the object index.
+func (s *Service) seedQuota(ctx context.Context, grantID int64, now time.Time) (int64, error) {
+	start := len(quotaMark) + 1 // SQL strings count from 1
+	comma := "instr(detail, ',')"
+	if s.db.Dialect == store.Postgres {
+		comma = "strpos(detail, ',')"
+	}
+	q := fmt.Sprintf(`SELECT COALESCE(SUM(CAST(substr(detail, %d, %s - %d) AS BIGINT)), 0) FROM audit_entries
+		WHERE object_type = 'share_grant' AND object_id = $1 AND action LIKE 'share.gateway.%%' AND at >= $2 AND detail LIKE $3`, start, comma, start)
 	var n int64
-	err := s.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM audit_entries WHERE object_type = 'share_grant' AND object_id = $1
-		AND action LIKE 'share.gateway.%' AND at >= $2 AND detail LIKE $3`, strconv.FormatInt(grantID, 10), s.db.Time(start), quotaMark+"%").Scan(&n)
+	err := s.db.Read().QueryRowContext(ctx, q, strconv.FormatInt(grantID, 10), s.db.Time(startOfDay(now)), quotaMark+"%").Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("seed quota of grant %d: %w", grantID, err)
 	}
@@ -355,6 +409,15 @@ func splitKey(raw string, parts int) []string {
 	return append(out, b.String())
 }
 
+// keyNames lists the key items, in order, for messages.
+func (c *compiled) keyNames() string {
+	names := make([]string, len(c.keys))
+	for i, k := range c.keys {
+		names[i] = k.name
+	}
+	return strings.Join(names, "、")
+}
+
 // keyArgs turns the key of a lookup into the query's arguments.
 func (c *compiled) keyArgs(raw string) ([]any, error) {
 	if len(c.keys) == 0 {
@@ -365,11 +428,7 @@ func (c *compiled) keyArgs(raw string) ([]any, error) {
 	}
 	vals := splitKey(raw, len(c.keys))
 	if len(vals) != len(c.keys) {
-		names := make([]string, len(c.keys))
-		for i, k := range c.keys {
-			names[i] = k.name
-		}
-		list := strings.Join(names, "、")
+		list := c.keyNames()
 		return nil, apperr.Invalidf("share.key.parts", "key",
 			fmt.Sprintf("该数据集的主键由%d项组成（%s），请按此顺序以英文逗号分隔给出", len(c.keys), list),
 			fmt.Sprintf("the dataset's key has %d parts (%s): give them in that order, separated by commas", len(c.keys), list))
@@ -536,10 +595,13 @@ type pageQuery struct {
 var pageReserved = map[string]bool{"items": true, "limit": true, "after": true, "lang": true}
 
 // parsePage parses a page request's query: ?<item>=value filters, limit,
-// after and items. A filter may name a key item or an item granted in
-// clear; one on a masked item is refused (400, naming it), so that masked
-// values cannot be inferred by repeated filtering; one on an item the
-// grant does not hold is refused (403).
+// after and items. A filter may name an item granted in clear, or the
+// dataset's key items when every one of them is given (the page is then a
+// key lookup). One on a masked item — a key item included, when the key is
+// not given whole — is refused (400 share.filter.masked, naming it), so
+// that masked values cannot be inferred by repeated filtering: with a
+// composite key, one key part alone would be a free equality query on it.
+// One on an item the grant does not hold is refused (403).
 func (c *compiled) parsePage(q map[string][]string) (pageQuery, error) {
 	pq := pageQuery{limit: defaultPageLimit}
 	one := func(name string) (string, error) {
@@ -592,6 +654,12 @@ func (c *compiled) parsePage(q map[string][]string) (pageQuery, error) {
 		}
 	}
 	slices.Sort(names) // the query text and the audit detail do not depend on map order
+	wholeKey := len(c.keys) > 0
+	for _, k := range c.keys {
+		if _, ok := q[k.name]; !ok || pageReserved[k.name] {
+			wholeKey = false
+		}
+	}
 	for _, name := range names {
 		if name == "" {
 			return pq, apperr.Invalidf("share.filter.name", "query", "筛选条件缺少信息项名称", "a filter lacks its item name")
@@ -600,7 +668,7 @@ func (c *compiled) parsePage(q map[string][]string) (pageQuery, error) {
 		if err != nil {
 			return pq, err
 		}
-		f, err := c.filterOf(name, v)
+		f, err := c.filterOf(name, v, wholeKey)
 		if err != nil {
 			return pq, err
 		}
@@ -609,22 +677,30 @@ func (c *compiled) parsePage(q map[string][]string) (pageQuery, error) {
 	return pq, nil
 }
 
-// filterOf checks one filter: on a key item, or on an item granted in clear.
-func (c *compiled) filterOf(name, v string) (filter, error) {
+// filterOf checks one filter: on an item granted in clear, or on a key
+// item when wholeKey says that every key item is given.
+func (c *compiled) filterOf(name, v string, wholeKey bool) (filter, error) {
 	var column string
 	var typ catalog.ItemType
 	var format catalog.Format
-	if k, ok := c.keyIndex[name]; ok {
+	i, granted := c.index[name]
+	k, isKey := c.keyIndex[name]
+	switch {
+	case isKey && wholeKey:
 		column, typ, format = c.keys[k].column, c.keys[k].typ, c.keys[k].format
-	} else if i, ok := c.index[name]; ok {
+	case granted && c.cols[i].clear:
 		col := &c.cols[i]
-		if !col.clear {
-			return filter{}, apperr.Invalidf("share.filter.masked", name,
-				"信息项“"+name+"”以脱敏方式授权，不能作为筛选条件（只能按主键或明文授权的信息项筛选）",
-				"the item "+name+" is granted masked and cannot be filtered on (filter only on keys and on items granted in clear)")
-		}
 		column, typ, format = col.column, col.typ, col.format
-	} else {
+	case granted && isKey:
+		list := c.keyNames()
+		return filter{}, apperr.Invalidf("share.filter.masked", name,
+			"信息项“"+name+"”以脱敏方式授权，不能单独作为筛选条件：请同时给出主键的全部组成项（"+list+"），或按明文授权的信息项筛选",
+			"the item "+name+" is granted masked and cannot be filtered on alone: give every item of the key ("+list+") together, or filter on items granted in clear")
+	case granted:
+		return filter{}, apperr.Invalidf("share.filter.masked", name,
+			"信息项“"+name+"”以脱敏方式授权，不能作为筛选条件（只能按主键或明文授权的信息项筛选）",
+			"the item "+name+" is granted masked and cannot be filtered on (filter only on keys and on items granted in clear)")
+	default:
 		return filter{}, errNotGranted(clip(name, 100), clip(name, 100))
 	}
 	if len(v) > maxFilterBytes || !utf8.ValidString(v) {
@@ -788,8 +864,9 @@ func appendJSONString(dst []byte, s string) []byte {
 }
 
 // callDetail is the audit detail of a gateway call: the query and what it
-// returned. Quota comes first: its JSON prefix (quotaMark) marks the calls
-// charged to the daily quota.
+// returned. Quota, the units charged to the daily quota, comes first and
+// Rows, always present, right after it: seedQuota reads the units as the
+// text between quotaMark and the first comma.
 type callDetail struct {
 	Quota      int               `json:"quota,omitempty"`
 	Rows       int               `json:"rows"`
@@ -847,26 +924,29 @@ func errWrongRoute(zh, en string) error {
 }
 
 // BaselineLookupHandler is the baseline of `pubdata bench gateway`: the
-// same key lookup on a grant's dataset, its granted columns as JSON, and
-// nothing else — no credentials, grant checks, masking, quota or audit. It
-// takes the key from the path value "key". It is for the benchmark only
-// and must never be mounted on the node's router.
+// same key lookup on a grant's dataset — the gateway's own query text, run
+// as the gateway runs it (the statement prepared once on SQLite) so that
+// the comparison measures the gateway's work and not a handicap of the
+// baseline — its granted columns as JSON in clear, and nothing else: no
+// credentials, grant checks, masking, quota or audit. It takes the key
+// from the path value "key", as stored. It is for the benchmark only and
+// must never be mounted on the node's router: it serves unmasked rows to
+// anyone.
 func (s *Service) BaselineLookupHandler(ctx context.Context, grantID int64) (http.Handler, error) {
-	_, c, err := s.grantFor(ctx, grantID)
+	_, c, err := s.grantFor(ctx, grantID, nil)
 	if err != nil {
 		return nil, err
 	}
 	if len(c.keys) != 1 {
 		return nil, errNoKey
 	}
-	text := "SELECT " + c.selectSQL + " FROM " + c.table + " WHERE NOT _deleted AND " + c.keys[0].column + " = $1"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		vals := make([]any, len(c.cols))
-		ptrs := make([]any, len(vals))
-		for i := range vals {
-			ptrs[i] = &vals[i]
+		args := []any{r.PathValue("key")}
+		if c.scopeCol != "" {
+			args = append(args, c.scopeLike)
 		}
-		if err := s.db.Read().QueryRowContext(r.Context(), text, r.PathValue("key")).Scan(ptrs...); err != nil {
+		vals, found, _, err := s.lookupRow(r.Context(), c, args)
+		if err != nil || !found {
 			http.Error(w, "no record", http.StatusNotFound)
 			return
 		}

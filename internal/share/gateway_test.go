@@ -17,10 +17,12 @@ import (
 	"pubdata/internal/app"
 	"pubdata/internal/apptest"
 	"pubdata/internal/audit"
+	"pubdata/internal/calendar"
 	"pubdata/internal/catalog"
 	"pubdata/internal/collect"
 	"pubdata/internal/security"
 	"pubdata/internal/share"
+	"pubdata/internal/store"
 	"pubdata/internal/store/storetest"
 )
 
@@ -687,5 +689,277 @@ func BenchmarkGatewayVerify(b *testing.B) {
 		req.Header.Set("Content-Type", "application/json")
 		req.SetBasicAuth(f.HRSSApp.ClientID, f.HRSSApp.ClientSecret)
 		return req
+	})
+}
+
+// TestGatewayGrantIDSpelling: another spelling of a grant's ID ("07",
+// "+7"), served or refused, is filed under the grant's canonical ID, so
+// that the usage report and the quota's count see every call (JM §17).
+func TestGatewayGrantIDSpelling(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		srv := apptest.Server(t, f.A)
+		c := gwOf(t, srv, f.HRSSApp)
+		spec := defaultSpec(f, item("性别", inClear))
+		spec.QuotaDaily = 3
+		g := issue(t, f, f.Persons, share.KindData, f.HRSSApp, spec)
+		id := strconv.FormatInt(g.ID, 10)
+		key := f.People[0].ID
+		answered := 0
+		for _, spelling := range []string{"0" + id, "00" + id, "+" + id} {
+			res, b := c.do("GET", "/api/v1/share/data/"+spelling+"/records/"+key, nil)
+			switch {
+			case res.StatusCode == 200:
+				answered++
+			case res.StatusCode == 400 && res.Header.Get("X-Problem-Code") == "request.id":
+			default:
+				t.Fatalf("grant %q: %d %s", spelling, res.StatusCode, b)
+			}
+		}
+		// A caller without credentials is filed under the grant too.
+		bad := &gw{t: t, url: srv.URL, id: f.HRSSApp.ClientID, secret: "pds_wrong"}
+		bad.refused("GET", "/api/v1/share/data/+"+id+"/records/"+key, nil, 401, "share.credentials")
+		if es := trailOf(t, f.A, g.ID); len(es) != 4 {
+			t.Fatalf("%d entries under grant %s, want 4", len(es), id)
+		}
+		u, err := f.A.Share.Usage(ctx, actor(t, f.A, "gd.hrss"), g.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Totals.Calls != 4 || u.ByDay[0].Charged != int64(answered) {
+			t.Fatalf("usage %+v, charged %d, want 4 calls and %d charged", u.Totals, u.ByDay[0].Charged, answered)
+		}
+		// The quota counts the answered spellings, after a restart too.
+		f.A.Share.ForgetLimitsForTest()
+		for range 3 - answered {
+			c.get(recordPath(g, key), 200)
+		}
+		c.refused("GET", recordPath(g, key), nil, 429, "share.quota_exhausted")
+	})
+}
+
+// compositeItems: a dataset keyed by two items, 姓名 and 出生日期.
+func compositeItems() []catalog.Item {
+	return []catalog.Item{
+		{Name: "姓名", Type: catalog.TypeChar, Length: 50, Grade: "general-3", Personal: true, PersonalKind: "身份信息", Key: true, KeyKind: catalog.KeyOther, Required: true},
+		{Name: "出生日期", Type: catalog.TypeDate, Grade: "general-3", Personal: true, PersonalKind: "身份信息", Key: true, KeyKind: catalog.KeyOther, Required: true},
+		{Name: "性别", Type: catalog.TypeChar, Length: 1, Grade: "general-2", Values: []string{"男", "女"}},
+		{Name: "户籍地", Type: catalog.TypeChar, Length: 6, Grade: "general-1", Format: catalog.FormatDivision},
+	}
+}
+
+// TestGatewayCompositeKeyFilter: with a key of two items, one key item
+// alone is no filter unless it is granted in clear — otherwise it would
+// be a free equality query on a masked item (a date masked to its year,
+// recovered in at most 366 filters); the whole key is a lookup.
+func TestGatewayCompositeKeyFilter(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		srv := apptest.Server(t, f.A)
+		c := gwOf(t, srv, f.HRSSApp)
+		ds := publishEntry(t, f.A, "gd.police", "gd.reviewer", "人员名册（复合主键）", catalog.ShareConditional, compositeItems())
+		var csv strings.Builder
+		csv.WriteString("姓名,出生日期,性别,户籍地\n")
+		for _, p := range f.People {
+			fmt.Fprintf(&csv, "%s,%s,%s,%s\n", p.Name, p.Birth, p.Gender, p.Region)
+		}
+		load(t, f.A, "gd.police", ds, collect.ModeFull, csv.String())
+		p := f.People[0]
+		page := func(g share.Grant, q url.Values) string {
+			return fmt.Sprintf("/api/v1/share/data/%d/records?%s", g.ID, q.Encode())
+		}
+		field := func(b []byte) string {
+			var pr struct {
+				Errors []struct{ Field string } `json:"errors"`
+			}
+			decodeJSON(t, b, &pr)
+			if len(pr.Errors) == 0 {
+				return ""
+			}
+			return pr.Errors[0].Field
+		}
+
+		masked := issue(t, f, ds, share.KindData, f.HRSSApp, defaultSpec(f, item("姓名", keepName), item("出生日期", year), item("性别", inClear)))
+		for _, name := range []string{"出生日期", "姓名"} {
+			q := url.Values{name: {map[string]string{"出生日期": p.Birth, "姓名": p.Name}[name]}}
+			gwAudited(t, f.A, masked.ID, "share.gateway.page", audit.Denied, "社保待遇资格认证", "share.filter.masked", func() {
+				res, b := c.do("GET", page(masked, q), nil)
+				if res.StatusCode != 400 || res.Header.Get("X-Problem-Code") != "share.filter.masked" || field(b) != name {
+					t.Fatalf("filter on the key item %s alone: %d %s", name, res.StatusCode, b)
+				}
+				if strings.Contains(string(b), p.Birth) || strings.Contains(string(b), p.Name) {
+					t.Fatalf("the refusal holds data: %s", b)
+				}
+			})
+		}
+		// The whole key is a lookup, as …/records/{姓名,出生日期} is.
+		var pa pageAnswer
+		pa = pageAnswer{}
+		decodeJSON(t, c.get(page(masked, url.Values{"姓名": {p.Name}, "出生日期": {p.Birth}}), 200), &pa)
+		if pa.Count != 1 || *pa.Records[0]["出生日期"] != p.Birth[:4] || *pa.Records[0]["性别"] != p.Gender {
+			t.Fatalf("whole-key filter: %+v", pa)
+		}
+		var rec recordAnswer
+		decodeJSON(t, c.get(recordPath(masked, p.Name+","+p.Birth), 200), &rec)
+		if *rec.Record["出生日期"] != p.Birth[:4] {
+			t.Fatalf("lookup %v", rec.Record)
+		}
+		// A clear item filters alone.
+		pa = pageAnswer{}
+		decodeJSON(t, c.get(page(masked, url.Values{"性别": {p.Gender}, "limit": {"1000"}}), 200), &pa)
+		if pa.Count == 0 {
+			t.Fatal("no row of the clear filter")
+		}
+
+		// A key item granted in clear filters alone.
+		clear := issue(t, f, ds, share.KindData, f.HRSSApp, defaultSpec(f, item("姓名", keepName), item("出生日期", inClear)))
+		pa = pageAnswer{}
+		decodeJSON(t, c.get(page(clear, url.Values{"出生日期": {p.Birth}}), 200), &pa)
+		if pa.Count < 1 {
+			t.Fatalf("clear key item filter: %+v", pa)
+		}
+		c.refused("GET", page(clear, url.Values{"姓名": {p.Name}}), nil, 400, "share.filter.masked")
+
+		// A key item not granted: only with the whole key.
+		none := issue(t, f, ds, share.KindData, f.HRSSApp, defaultSpec(f, item("性别", inClear)))
+		c.refused("GET", page(none, url.Values{"出生日期": {p.Birth}}), nil, 403, "share.item.not_granted")
+		pa = pageAnswer{}
+		decodeJSON(t, c.get(page(none, url.Values{"姓名": {p.Name}, "出生日期": {p.Birth}}), 200), &pa)
+		if pa.Count != 1 || len(pa.Records[0]) != 1 {
+			t.Fatalf("whole key on a grant without the key items: %+v", pa)
+		}
+	})
+}
+
+// TestGatewayQuotaTwoNodes: two nodes on one database share a grant's
+// daily quota through the audit trail. Each re-reads the day's count at
+// least every 10 s, so once that has passed a node that has answered
+// fewer calls than the quota itself still refuses when the other node's
+// calls used it up.
+func TestGatewayQuotaTwoNodes(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		b, err := app.Open(ctx, f.A.Cfg)
+		if err != nil {
+			t.Fatalf("second node: %v", err)
+		}
+		t.Cleanup(func() { b.Close() })
+		// One clock for both nodes, at noon in Shanghai, moved by the test.
+		y, m, d := time.Now().In(calendar.Shanghai).Date()
+		noon := time.Date(y, m, d, 12, 0, 0, 0, calendar.Shanghai)
+		var offset atomic.Int64
+		clock := func() time.Time { return noon.Add(time.Duration(offset.Load())) }
+		for _, n := range []*app.App{f.A, b} {
+			n.Cases.SetClock(clock)
+			t.Cleanup(func() { n.Cases.SetClock(time.Now) })
+		}
+		spec := defaultSpec(f, item("性别", inClear))
+		spec.QuotaDaily = 3
+		g := issue(t, f, f.Persons, share.KindData, f.HRSSApp, spec)
+		ca := gwOf(t, apptest.Server(t, f.A), f.HRSSApp)
+		cb := gwOf(t, apptest.Server(t, b), f.HRSSApp)
+		path := recordPath(g, f.People[0].ID)
+		ca.get(path, 200) // A: 1
+		cb.get(path, 200) // B reads A's call from the trail: 2
+		cb.get(path, 200) // B: 3, the quota
+		cb.refused("GET", path, nil, 429, "share.quota_exhausted")
+		// Within the re-read interval A counts its own calls: it may answer
+		// one more (the bound documented with quotaReseed).
+		ca.do("GET", path, nil)
+		offset.Store(int64(11 * time.Second))
+		ca.refused("GET", path, nil, 429, "share.quota_exhausted")
+		cb.refused("GET", path, nil, 429, "share.quota_exhausted")
+		// A new day: a fresh quota on both nodes.
+		offset.Store(int64(24 * time.Hour))
+		ca.get(path, 200)
+		cb.get(path, 200)
+		u, err := f.A.Share.Usage(ctx, actor(t, f.A, "gd.hrss"), g.ID, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.ByDay[1].Charged != 2 || u.ByDay[0].Charged < 3 || u.ByDay[0].Charged > 4 {
+			t.Fatalf("usage by day %+v", u.ByDay)
+		}
+	})
+}
+
+// TestGatewayNotYoursBeforeCompile: ownership is checked on the grant row
+// before the grant is compiled, so another agency's application learns
+// nothing of a grant that cannot be compiled (here its row scope's item
+// was dropped by a new version of the entry).
+func TestGatewayNotYoursBeforeCompile(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		srv := apptest.Server(t, f.A)
+		ds := publishEntry(t, f.A, "gd.police", "gd.reviewer", "人口信息（行范围测试）", catalog.ShareConditional, personItems())
+		load(t, f.A, "gd.police", ds, collect.ModeFull, personsCSV(f.People))
+		spec := defaultSpec(f, item("公民身份号码", keepID), item("性别", inClear))
+		spec.RowScope = share.RowScope{Item: "户籍地", Region: "440100"}
+		g := issue(t, f, ds, share.KindData, f.HRSSApp, spec)
+		officer := actor(t, f.A, "gd.police")
+		e, err := f.A.Catalog.NewVersion(ctx, officer, ds.EntryID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := e.Metadata
+		md.Items = personItems()[:6] // without 户籍地
+		if _, err := f.A.Catalog.Update(ctx, officer, ds.EntryID, md); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.A.Catalog.Submit(ctx, officer, ds.EntryID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.A.Catalog.Review(ctx, actor(t, f.A, "gd.reviewer"), ds.EntryID, "approve", ""); err != nil {
+			t.Fatal(err)
+		}
+		path := recordPath(g, f.People[0].ID)
+		for range 2 { // uncached, and after the owner's call
+			gwAudited(t, f.A, g.ID, "share.gateway.lookup", audit.Denied, "", "share.grant.not_yours", func() {
+				gwOf(t, srv, f.HealthApp).refused("GET", path, nil, 403, "share.grant.not_yours")
+			})
+			gwOf(t, srv, f.HRSSApp).refused("GET", path, nil, 409, "share.grant.scope_item")
+		}
+	})
+}
+
+// TestBaselineLookupSameStatement: the benchmark's bare handler runs the
+// gateway's own lookup statement (prepared once on SQLite), so that the
+// comparison is fair; it answers the record in clear.
+func TestBaselineLookupSameStatement(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		srv := apptest.Server(t, f.A)
+		spec := defaultSpec(f, item("公民身份号码", keepID), item("姓名", keepName), item("性别", inClear))
+		spec.RowScope = share.RowScope{Item: "户籍地", Region: "440100"}
+		g := issue(t, f, f.Persons, share.KindData, f.HRSSApp, spec)
+		h, err := f.A.Share.BaselineLookupHandler(context.Background(), g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /bare/{key}", h)
+		bare := httptest.NewServer(mux)
+		t.Cleanup(bare.Close)
+		p := f.People[0]
+		res, err := http.Get(bare.URL + "/bare/" + p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var rec recordAnswer
+		decodeJSON(t, b, &rec)
+		if res.StatusCode != 200 || *rec.Record["姓名"] != p.Name || *rec.Record["公民身份号码"] != p.ID {
+			t.Fatalf("baseline %d %s", res.StatusCode, b)
+		}
+		want := 0
+		if f.A.DB.Dialect == store.SQLite {
+			want = 1 // the lookup's statement, prepared by the baseline
+		}
+		if n := f.A.Share.PreparedForTest(); n != want {
+			t.Fatalf("%d prepared statements after the baseline, want %d", n, want)
+		}
+		gwOf(t, srv, f.HRSSApp).get(recordPath(g, p.ID), 200)
+		if n := f.A.Share.PreparedForTest(); n != want {
+			t.Fatalf("%d prepared statements after the gateway's lookup, want %d: not the same statement", n, want)
+		}
 	})
 }

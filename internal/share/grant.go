@@ -135,10 +135,25 @@ func (s *Service) openKey(id int64, sealed string) ([]byte, error) {
 	if s.sealer == nil {
 		return nil, fmt.Errorf("grant %d: its pseudonym key is sealed and this node has no secrets key", id)
 	}
-	// The AAD binds the key to its grant's request; a grant issued before its
-	// ID is known is sealed with "share_grant".
-	return s.sealer.Open(sealed, "share_grant")
+	// The AAD binds the key to its grant: a sealed key copied to another
+	// grant's row does not open there. Keys sealed before the binding
+	// carry the constant AAD.
+	key, err := s.sealer.Open(sealed, grantKeyAAD(id))
+	if err == nil {
+		return key, nil
+	}
+	if key, legacy := s.sealer.Open(sealed, legacyGrantKeyAAD); legacy == nil {
+		return key, nil
+	}
+	return nil, fmt.Errorf("grant %d: open its pseudonym key: %w", id, err)
 }
+
+// legacyGrantKeyAAD is the AAD of pseudonym keys sealed before they were
+// bound to their grant.
+const legacyGrantKeyAAD = "share_grant"
+
+// grantKeyAAD is the AAD that binds a sealed pseudonym key to its grant.
+func grantKeyAAD(id int64) string { return "share_grant:" + strconv.FormatInt(id, 10) }
 
 // issueGrantTx turns an approved (or unconditional) request into a grant,
 // in the decision's transaction, and records its issue. spec is what was
@@ -172,10 +187,6 @@ func (s *Service) issueGrantTx(ctx context.Context, tx *store.Tx, a audit.Actor,
 	if err != nil {
 		return Grant{}, err
 	}
-	sealed, err := s.sealKey(key, "share_grant")
-	if err != nil {
-		return Grant{}, err
-	}
 	kind := GrantData
 	if r.Kind == KindVerify {
 		kind = GrantVerify
@@ -197,9 +208,18 @@ func (s *Service) issueGrantTx(ctx context.Context, tx *store.Tx, a audit.Actor,
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$23) RETURNING id`,
 		nullID(r.ID), string(g.Kind), string(g.State), g.ConsumerAgencyID, g.SourceAgencyID, nullID(g.AppID), nullID(g.EntryID), nullID(g.DatasetID),
 		g.Jurisdiction, g.Profile, string(g.Mode), string(items), scope, g.Purpose, string(g.PurposeCategory), g.Scenario, g.StartsOn, g.EndDate,
-		g.QuotaDaily, g.RatePerMinute, g.KeyLookupOnly, sealed, tx.Dialect.Time(tx.Now)).Scan(&g.ID)
+		g.QuotaDaily, g.RatePerMinute, g.KeyLookupOnly, "", tx.Dialect.Time(tx.Now)).Scan(&g.ID)
 	if err != nil {
 		return Grant{}, fmt.Errorf("issue grant for request %d: %w", r.ID, err)
+	}
+	// The key is sealed once the grant's ID is known, bound to it, and
+	// stored in the same transaction: no row is ever committed without it.
+	sealed, err := s.sealKey(key, grantKeyAAD(g.ID))
+	if err != nil {
+		return Grant{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE share_grants SET pseudonym_key = $1 WHERE id = $2`, sealed, g.ID); err != nil {
+		return Grant{}, fmt.Errorf("grant %d pseudonym key: %w", g.ID, err)
 	}
 	if err := s.grantEventTx(ctx, tx, a, g.ID, "issue", ""); err != nil {
 		return Grant{}, err
@@ -410,7 +430,7 @@ func (s *Service) changeGrant(ctx context.Context, a audit.Actor, id int64, acti
 		if !s.seesAgencyPair(ctx, a, g.ConsumerAgencyID, g.SourceAgencyID, g.Jurisdiction) {
 			return errGrantNotFound
 		}
-		if err := s.mayChangeGrant(ctx, a, &g, action); err != nil {
+		if err := s.mayChangeGrant(ctx, tx, a, &g, action); err != nil {
 			return err
 		}
 		var to GrantState
@@ -466,29 +486,37 @@ func (s *Service) changeGrant(ctx context.Context, a audit.Actor, id int64, acti
 // noticeSuspensionTx tells the consumer why its grant was suspended: a
 // supervision notice against it, which its users and its authority see.
 func (s *Service) noticeSuspensionTx(ctx context.Context, tx *store.Tx, g *Grant, reason string) error {
+	return s.noticeGrantTx(ctx, tx, g, "grant_suspended", fmt.Sprintf("共享授权#%d已被暂停：%s", g.ID, reason), "share.misuse.immediate_suspension")
+}
+
+// noticeGrantTx raises a supervision notice about a grant against its
+// consumer, with the basis of the profile value basisKey (of the grant's
+// jurisdiction).
+func (s *Service) noticeGrantTx(ctx context.Context, tx *store.Tx, g *Grant, code, reason, basisKey string) error {
 	p, err := s.profileOf(g.Jurisdiction)
 	if err != nil {
 		return err
 	}
-	v, ok := p.Get("share.misuse.immediate_suspension")
+	v, ok := p.Get(basisKey)
 	if !ok {
-		return fmt.Errorf("profile %s has no share.misuse.immediate_suspension", p.Name)
+		return fmt.Errorf("profile %s has no %s", p.Name, basisKey)
 	}
-	basis := v.Basis
 	c, err := s.orgs.Agency(ctx, g.ConsumerAgencyID)
 	if err != nil {
 		return err
 	}
 	_, err = s.cases.RaiseNotice(ctx, tx, procedure.NoticeInput{AgainstAgencyID: g.ConsumerAgencyID, Jurisdiction: c.JurisdictionCode,
-		ReasonCode: "grant_suspended", Reason: fmt.Sprintf("共享授权#%d已被暂停：%s", g.ID, reason), Basis: basis})
+		ReasonCode: code, Reason: reason, Basis: v.Basis})
 	return err
 }
 
-// mayChangeGrant: suspension and restoration are the authority's (HZ §25);
-// revocation the consumer's or the source's.
-func (s *Service) mayChangeGrant(ctx context.Context, a audit.Actor, g *Grant, action string) error {
+// mayChangeGrant: suspension and restoration are the authority's (HZ §25),
+// and a suspension is lifted only by the suspending authority or one above
+// it; revocation is the consumer's (its officers, or the authority that
+// holds the grant for an enterprise, GD-290 §26) or the source's.
+func (s *Service) mayChangeGrant(ctx context.Context, q store.Querier, a audit.Actor, g *Grant, action string) error {
 	if action == "revoke" {
-		if (a.AgencyID == g.ConsumerAgencyID || a.AgencyID == g.SourceAgencyID) && a.Role == "agency_officer" {
+		if a.AgencyID == g.ConsumerAgencyID && appKeeper(a) || a.AgencyID == g.SourceAgencyID && a.Role == "agency_officer" {
 			return nil
 		}
 		return apperr.ErrForbidden
@@ -496,14 +524,103 @@ func (s *Service) mayChangeGrant(ctx context.Context, a audit.Actor, g *Grant, a
 	if a.Role != "authority_reviewer" {
 		return apperr.ErrForbidden
 	}
-	if ident.DivisionCovers(a.Jurisdiction, g.Jurisdiction) {
+	covers := ident.DivisionCovers(a.Jurisdiction, g.Jurisdiction)
+	if !covers {
+		c, err := s.orgs.Agency(ctx, g.ConsumerAgencyID)
+		covers = err == nil && ident.DivisionCovers(a.Jurisdiction, c.JurisdictionCode)
+	}
+	if !covers {
+		return apperr.ErrForbidden
+	}
+	if action == "restore" {
+		return s.mayRestore(ctx, q, a, g)
+	}
+	return nil
+}
+
+// mayRestore: restoring needs a decision of the authority that suspended
+// the grant or of one whose jurisdiction covers it (HZ §25): a city
+// authority does not lift the province's suspension of its own consumer.
+func (s *Service) mayRestore(ctx context.Context, q store.Querier, a audit.Actor, g *Grant) error {
+	var by int64
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(suspended_by, 0) FROM share_grants WHERE id = $1`, g.ID).Scan(&by); err != nil {
+		return fmt.Errorf("grant %d suspended by: %w", g.ID, err)
+	}
+	if by == 0 {
+		return nil // not suspended, or by no agency: the state check answers
+	}
+	sus, err := s.orgs.Agency(ctx, by)
+	if err != nil {
+		return err
+	}
+	if !ident.DivisionCovers(a.Jurisdiction, sus.JurisdictionCode) {
+		return apperr.New(apperr.Forbidden, "share.grant.restore_jurisdiction", "该授权由"+sus.Name+"暂停，只有其本级或上级公共数据主管部门可以恢复",
+			"the grant was suspended by "+sus.Name+"; only that authority or one above it may restore it")
+	}
+	return nil
+}
+
+// revokeEntryGrantsTx ends, in the caller's transaction, the data grants
+// in force (active or suspended) on an entry whose data may no longer be
+// shared: the entry was delisted (HZ §11) or republished as not shared
+// (GD-290 §12, §24). Each gets a "revoke" event with the reason, an audit
+// entry and a supervision notice to its consumer, as a suspension does.
+// Verification grants stay: not-shared data may still be verified
+// (GD-290 §23 para 3). The gateway stops serving them at once on this
+// node (see grantCache.revoking) and within grantTTL on the others.
+func (s *Service) revokeEntryGrantsTx(ctx context.Context, tx *store.Tx, a audit.Actor, entryID int64, reason string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, consumer_agency_id, jurisdiction_code FROM share_grants
+		WHERE entry_id = $1 AND kind = $2 AND state IN ($3, $4) ORDER BY id`, entryID, string(GrantData), string(GrantActive), string(GrantSuspended))
+	if err != nil {
+		return fmt.Errorf("grants of entry %d: %w", entryID, err)
+	}
+	var gs []Grant
+	for rows.Next() {
+		var g Grant
+		if err := rows.Scan(&g.ID, &g.ConsumerAgencyID, &g.Jurisdiction); err != nil {
+			rows.Close()
+			return err
+		}
+		gs = append(gs, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range gs {
+		g := &gs[i]
+		s.grants.revoking(g.ID)
+		if _, err := tx.ExecContext(ctx, `UPDATE share_grants SET state = $1, updated_at = $2 WHERE id = $3`, string(GrantRevoked), tx.Dialect.Time(tx.Now), g.ID); err != nil {
+			return fmt.Errorf("grant %d revoke: %w", g.ID, err)
+		}
+		if err := s.grantEventTx(ctx, tx, a, g.ID, "revoke", reason); err != nil {
+			return err
+		}
+		if err := s.trail.Append(ctx, tx, a, audit.Event{Action: "share.grant.revoke", ObjectType: "share_grant", ObjectID: strconv.FormatInt(g.ID, 10), Detail: reason}); err != nil {
+			return err
+		}
+		if err := s.noticeGrantTx(ctx, tx, g, "grant_revoked", fmt.Sprintf("共享授权#%d已终止：%s", g.ID, reason), "share.grant.least_privilege"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onEntryDelisted revokes the entry's data grants in the delisting's
+// transaction: withdrawn data is no longer shared (HZ §11).
+func (s *Service) onEntryDelisted(ctx context.Context, tx *store.Tx, a audit.Actor, e catalog.Entry, reason string) error {
+	return s.revokeEntryGrantsTx(ctx, tx, a, e.ID, fmt.Sprintf("目录条目“%s”已下架：%s", e.Name, reason))
+}
+
+// onEntryReclassified revokes the entry's data grants when the version
+// published makes it not shared (GD-290 §12–13); a version that keeps the
+// entry shared leaves its grants alone (their items follow the gateway's
+// compilation).
+func (s *Service) onEntryReclassified(ctx context.Context, tx *store.Tx, e catalog.Entry, v catalog.Version) error {
+	if v.Metadata.ShareType != catalog.ShareNone {
 		return nil
 	}
-	c, err := s.orgs.Agency(ctx, g.ConsumerAgencyID)
-	if err == nil && ident.DivisionCovers(a.Jurisdiction, c.JurisdictionCode) {
-		return nil
-	}
-	return apperr.ErrForbidden
+	return s.revokeEntryGrantsTx(ctx, tx, audit.System(), e.ID, fmt.Sprintf("目录条目“%s”第%d版改为不予共享", e.Name, v.Version))
 }
 
 // grantCache keeps the grants the gateway uses, so a call reads no grant
@@ -512,6 +629,12 @@ type grantCache struct {
 	mu  sync.RWMutex
 	m   map[int64]*cachedGrant
 	gen uint64 // counts invalidations: a grant read before one is not cached after it
+	// ending holds grants being revoked by a transaction that has not
+	// committed yet (a catalog hook, which cannot act after the commit):
+	// until a load sees one revoked, it is not cached, so that a load that
+	// read the row before the commit does not cache it as in force. An
+	// entry lapses after grantTTL, should the transaction have rolled back.
+	ending map[int64]time.Time
 }
 
 // cachedGrant is a grant as the gateway uses it, with what it derives once.
@@ -523,7 +646,7 @@ type cachedGrant struct {
 	gw any
 }
 
-func (c *grantCache) init() { c.m = map[int64]*cachedGrant{} }
+func (c *grantCache) init() { c.m, c.ending = map[int64]*cachedGrant{}, map[int64]time.Time{} }
 
 func (c *grantCache) get(id int64) (*cachedGrant, bool) {
 	c.mu.RLock()
@@ -545,9 +668,31 @@ func (c *grantCache) generation() uint64 {
 func (c *grantCache) put(g *cachedGrant, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if at, ok := c.ending[g.ID]; ok {
+		if g.State != GrantRevoked && time.Since(at) < grantTTL {
+			return // read before the revocation committed
+		}
+		delete(c.ending, g.ID)
+	}
 	if c.gen == gen {
 		c.m[g.ID] = g
 	}
+}
+
+// revoking drops a grant that a transaction not yet committed revokes, and
+// keeps it out of the cache until it is read revoked (see ending).
+func (c *grantCache) revoking(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.m, id)
+	now := time.Now()
+	for k, at := range c.ending {
+		if now.Sub(at) >= grantTTL {
+			delete(c.ending, k) // lapsed: never read again since
+		}
+	}
+	c.ending[id] = now
 }
 
 func (c *grantCache) invalidate(id int64) {

@@ -83,7 +83,9 @@ var KindVerifyCase = &procedure.Kind{
 }
 
 // registerKinds registers the sharing procedures and the hooks that keep
-// requests, grants and error reports in step with their cases.
+// requests, grants and error reports in step with their cases, and grants
+// in step with the catalog: an entry delisted or republished as not shared
+// ends its data grants in that transaction.
 func (s *Service) registerKinds() {
 	for _, k := range []*procedure.Kind{KindUncataloguedCase, KindVerifyCase, KindErrorCase} {
 		if err := s.cases.Register(k); err != nil {
@@ -94,4 +96,6 @@ func (s *Service) registerKinds() {
 	s.cases.OnTransition(KindUncataloguedCase.Name, s.onUncatalogued)
 	s.cases.OnTransition(KindVerifyCase.Name, s.onVerify)
 	s.cases.OnTransition(KindErrorCase.Name, s.onErrorCase)
+	s.catalog.OnDelist(s.onEntryDelisted)
+	s.catalog.OnPublish(s.onEntryReclassified)
 }

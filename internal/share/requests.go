@@ -611,6 +611,18 @@ func (s *Service) checkSpec(ctx context.Context, q store.Querier, c specCheck, s
 			bad("share.mode", "mode", "线下共享请提交线下共享申请（kind=offline）", "file an offline request (kind offline) for offline delivery")
 		case !slices.Contains(modes, catalog.ShareMode(sp.Mode)):
 			bad("share.mode", "mode", "目录条目不提供该共享方式："+string(sp.Mode), "the entry is not shared by mode "+string(sp.Mode))
+		case sp.Mode != ModeAPI:
+			// MZ §21: system-to-system key lookups only, no bulk export; the
+			// gateway would refuse every extract of such a grant, so the
+			// request is refused now, under either side's profile.
+			on, basis, err := s.switchOn("share.gateway.key_lookup_only", juris...)
+			if err != nil {
+				return nil, err
+			}
+			if on {
+				bad("share.mode.key_lookup_only", "mode", "按规定原则上不批量导出提供数据（"+basis+"），只能以接口按主键查询（mode=api）",
+					"data is not exported in bulk here ("+basis+"): only key lookups through the API (mode api)")
+			}
 		}
 	}
 
@@ -756,7 +768,10 @@ func (s *Service) offlineMethod(jurisdiction, m string) (string, *apperr.Error) 
 // checkRecipient enforces GD-290 §26: enterprises and institutions receive
 // data only through the authority, for policy delivery and emergencies;
 // universities and research institutes only for research and education. A
-// public enterprise (a consumer agency that is one) is an enterprise.
+// public enterprise (a consumer agency that is one) is an enterprise. Where
+// a profile turns on share.enterprise.via_competent_department (MZ §24),
+// an enterprise's or institution's same-level competent department files
+// for it too (see viaCompetentDepartment).
 func (s *Service) checkRecipient(a audit.Actor, consumer, source org.Agency, sp *Spec, onBehalf bool) error {
 	viaAuthority := &apperr.Error{Kind: apperr.Forbidden, Code: "share.enterprise.via_authority", Field: "spec.recipient_kind",
 		ZH: "企业事业单位只能通过公共数据主管部门获得共享数据（GD-290 §26）", EN: "enterprises and institutions receive shared data only through the data authority (GD-290 §26)"}
@@ -767,10 +782,15 @@ func (s *Service) checkRecipient(a audit.Actor, consumer, source org.Agency, sp 
 	if kind == RecipientAgency {
 		return nil
 	}
-	if !consumer.IsAuthority || !onBehalf && a.Role != "authority_reviewer" {
-		return viaAuthority
-	}
 	juris := []string{consumer.JurisdictionCode, source.JurisdictionCode}
+	if !consumer.IsAuthority || !onBehalf && a.Role != "authority_reviewer" {
+		if err := s.viaCompetentDepartment(a, consumer, sp, juris); err != nil {
+			if errors.Is(err, errNotViaDepartment) {
+				return viaAuthority
+			}
+			return err
+		}
+	}
 	if kind == RecipientResearch {
 		on, basis, err := s.switchOn("share.research.public_interest_only", juris...)
 		if err != nil {
@@ -795,6 +815,60 @@ func (s *Service) checkRecipient(a audit.Actor, consumer, source org.Agency, sp 
 			"data goes to enterprises and institutions only for policy delivery or emergencies (GD-290 §26)")
 	}
 	return nil
+}
+
+// errNotViaDepartment: the competent-department route does not apply.
+var errNotViaDepartment = errors.New("not via the competent department")
+
+// viaCompetentDepartment accepts, where share.enterprise.via_competent_department
+// is on in the consumer's or the source's profile (MZ §24: "原则上应由企业
+// 事业单位的同级行政主管部门…提出用数申请"), a request for an enterprise or
+// institution filed by an officer of an administrative department at the
+// same level as the recipient: the department's jurisdiction is the
+// division in which the recipient is registered (positions 3–8 of its
+// unified social credit code, checked before). It returns
+// errNotViaDepartment when the route does not apply at all, so that the
+// caller answers as GD-290 §26 does, and a Forbidden error naming the
+// recipient's code when the department is not of the recipient's level.
+func (s *Service) viaCompetentDepartment(a audit.Actor, consumer org.Agency, sp *Spec, juris []string) error {
+	if sp.RecipientKind != RecipientEnterprise && sp.RecipientKind != RecipientInstitution || a.Role != "agency_officer" || consumer.IsAuthority {
+		return errNotViaDepartment
+	}
+	on, basis, err := s.optionalSwitch("share.enterprise.via_competent_department", juris...)
+	if err != nil {
+		return err
+	}
+	if !on {
+		return errNotViaDepartment
+	}
+	if len(sp.RecipientCode) != 18 || sp.RecipientCode[2:8] != consumer.JurisdictionCode {
+		return &apperr.Error{Kind: apperr.Forbidden, Code: "share.enterprise.same_level", Field: "spec.recipient_code",
+			ZH: "企业事业单位的用数申请应由其同级行政主管部门提出（" + basis + "）：接收单位的登记地行政区划与申请部门不一致",
+			EN: "an enterprise's or institution's data request is filed by its same-level competent department (" + basis + "): the recipient is registered in another division"}
+	}
+	return nil
+}
+
+// optionalSwitch is switchOn for a switch that only some profiles set (a
+// city's own rule): a profile without it leaves it off.
+func (s *Service) optionalSwitch(key string, jurisdictions ...string) (bool, string, error) {
+	for _, j := range jurisdictions {
+		p, err := s.profileOf(j)
+		if err != nil {
+			return false, "", err
+		}
+		v, ok := p.Get(key)
+		if !ok {
+			continue
+		}
+		if v.Kind != rules.KindSwitch {
+			return false, "", fmt.Errorf("profile %s: %s is a %s, not a switch", p.Name, key, v.Kind)
+		}
+		if v.Bool {
+			return true, v.Basis, nil
+		}
+	}
+	return false, "", nil
 }
 
 // checkPerUse enforces JM §13 under the consumer's profile: one request per

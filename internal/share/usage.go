@@ -55,7 +55,7 @@ func (u *UsageCount) add(outcome string, d *usageDetail) {
 type UsageDay struct {
 	Date string `json:"date"`
 	UsageCount
-	Charged   int64   `json:"charged"`    // calls counted against the quota
+	Charged   int64   `json:"charged"`    // units charged to the quota: one a call, one a verification claim
 	QuotaUsed float64 `json:"quota_used"` // charged / quota
 }
 
@@ -114,7 +114,7 @@ type Usage struct {
 
 // usageDetail is what the report reads of a gateway entry's detail.
 type usageDetail struct {
-	Quota      int    `json:"quota"`
+	Quota      int    `json:"quota"` // units charged to the daily quota
 	Rows       int64  `json:"rows"`
 	Checks     int64  `json:"checks"`
 	Code       string `json:"code"`

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"mime"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"pubdata/internal/apperr"
+	"pubdata/internal/catalog"
 	"pubdata/internal/httpx"
 )
 
@@ -121,8 +124,18 @@ func (c *compiled) checkClaim(v VerifyClaim, prefix string) error {
 // serveVerify answers POST …/verify: per claimed item match or no_match,
 // or no_record for the key. The values compare after trimming, resident
 // IDs and credit codes in upper case. A key outside the grant's row scope
-// is no_record (as for lookups: no existence oracle). The whole call, a
-// batch included, is one call against the rate and the quota.
+// is no_record (as for lookups: no existence oracle).
+//
+// Each claim counts as one call against the rate and the quota: a batch
+// of n claims takes n tokens of the bucket and n units of the day's quota,
+// all or none, and the units are recorded in the audit detail (Quota) so
+// that the count rebuilt from the trail holds them. A batch that does not
+// fit is refused without answering any claim. Otherwise one call could
+// try a thousand values of one item for the price of one, and the
+// per-item answers would tell which is right: the oracle over data that
+// is not shared that verification must not be (GD-290 §23 para 3, HZ §24).
+// For the same reason a batch may not claim the same item of the same key
+// twice (verifyArgs).
 func (s *Service) serveVerify(c *call) (*answer, error) {
 	r := c.r
 	if err := onlyParams(r); err != nil {
@@ -154,19 +167,22 @@ func (s *Service) serveVerify(c *call) (*answer, error) {
 			c.detail.Keys[i] = clip(v.Key, 200)
 		}
 	}
-	args := make([][]any, len(claims))
-	for i, v := range claims {
-		if args[i], err = c.c.keyArgs(v.Key); err != nil {
-			if single {
-				return nil, err
-			}
-			if e, ok := apperr.As(err); ok {
-				return nil, e.WithField(fmt.Sprintf("batch[%d].key", i)).WithRow(i + 1)
-			}
-			return nil, err
-		}
+	args, err := c.c.verifyArgs(claims, single)
+	if err != nil {
+		return nil, err
 	}
-	if err := s.charge(c); err != nil {
+	n := int64(len(claims))
+	if rate := c.g.RatePerMinute; rate > 0 && n > rate {
+		return nil, apperr.Invalidf("share.verify.batch_rate", "batch",
+			fmt.Sprintf("每条核验计为一次调用：本批%d条，超过授权每分钟%d次的上限，请分批提交", n, rate),
+			fmt.Sprintf("each verification counts as one call: the batch holds %d, more than the grant's %d per minute; split it", n, rate))
+	}
+	// admit took the call's first token; the batch's other claims take theirs.
+	if ok, wait := s.limiterOf(c.g.ID).take(c.g.RatePerMinute, n-1, time.Now()); !ok {
+		c.retry = wait
+		return nil, errRateLimited
+	}
+	if err := s.charge(c, n); err != nil {
 		return nil, err
 	}
 	results := make([]VerifyResult, len(claims))
@@ -211,6 +227,78 @@ func (s *Service) serveVerify(c *call) (*answer, error) {
 		return nil, err
 	}
 	return &answer{status: http.StatusOK, body: append(body, '\n')}, nil
+}
+
+// verifyArgs turns the claims' keys into the lookup's arguments, naming
+// the claim of a bad key. It refuses a batch that claims one item of one
+// key twice — keys compared as the lookup sees them ("…x" and " …X" are
+// one key) — naming every repeated row and item.
+func (c *compiled) verifyArgs(claims []VerifyClaim, single bool) ([][]any, error) {
+	args := make([][]any, len(claims))
+	for i, v := range claims {
+		a, err := c.keyArgs(v.Key)
+		if err != nil {
+			if single {
+				return nil, err
+			}
+			if e, ok := apperr.As(err); ok {
+				return nil, e.WithField(fmt.Sprintf("batch[%d].key", i)).WithRow(i + 1)
+			}
+			return nil, err
+		}
+		args[i] = a
+	}
+	if single {
+		return args, nil
+	}
+	first := make(map[string]int, len(claims))
+	var errs apperr.List
+	for i, v := range claims {
+		key := c.keyFingerprint(args[i])
+		names := make([]string, 0, len(v.Claims))
+		for name := range v.Claims {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			pair := key + "\x00" + name
+			j, seen := first[pair]
+			if !seen {
+				first[pair] = i
+				continue
+			}
+			errs = append(errs, apperr.Invalidf("share.verify.repeated", fmt.Sprintf("batch[%d].claims.%s", i, name),
+				fmt.Sprintf("第%d条与第%d条核验同一主键的同一信息项“%s”：一批中每个主键的每一信息项只能核验一次", i+1, j+1, name),
+				fmt.Sprintf("row %d verifies the item %s of the same key as row %d: a batch may verify each item of a key only once", i+1, name, j+1)).WithRow(i+1))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return args, nil
+}
+
+// keyFingerprint is a key's lookup arguments as one string that is equal
+// for two keys when the lookup finds the same record: typed values,
+// decimals in lowest terms ("1.0" is "1"), times in UTC.
+func (c *compiled) keyFingerprint(args []any) string {
+	var b strings.Builder
+	for i, k := range c.keys {
+		switch x := args[i].(type) {
+		case string:
+			if r, ok := new(big.Rat).SetString(x); ok && (k.typ == catalog.TypeNumber || k.typ == catalog.TypeCurrency) {
+				b.WriteString("n:" + r.RatString())
+			} else {
+				b.WriteString("s:" + x)
+			}
+		case time.Time:
+			b.WriteString("t:" + x.UTC().Format(time.RFC3339Nano))
+		default:
+			fmt.Fprintf(&b, "%T:%v", x, x)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
 }
 
 // readBody reads a request body within the router's limit.

@@ -1,6 +1,7 @@
 package share_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -123,6 +124,125 @@ func TestGatewayVerify(t *testing.T) {
 		}
 		// A verification grant gives no records.
 		c.refused("GET", recordPath(g, p.ID), nil, 403, "share.grant.mode")
+		verifyTrail(t, f.A)
+	})
+}
+
+// TestGatewayVerifyCharged: verification is no cheap oracle. Each claim of
+// a batch counts as one call against the quota and the rate, recorded in
+// the audit detail so that a restarted node counts it back; a batch that
+// does not fit what is left is refused without answering any claim; a
+// batch may not try one item of one key twice.
+func TestGatewayVerifyCharged(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		srv := apptest.Server(t, f.A)
+		c := gwOf(t, srv, f.HRSSApp)
+		spec := defaultSpec(f, item("姓名", keepName), item("手机号码", keepID))
+		spec.QuotaDaily = 10
+		g := issue(t, f, f.Wanted, share.KindVerify, f.HRSSApp, spec)
+		path := fmt.Sprintf("/api/v1/share/data/%d/verify", g.ID)
+		post := func(body any) (int, string, []byte) {
+			t.Helper()
+			b, _ := json.Marshal(body)
+			res, out := c.do("POST", path, b)
+			return res.StatusCode, res.Header.Get("X-Problem-Code"), out
+		}
+		claims := func(people []person, item string) []map[string]any {
+			var out []map[string]any
+			for _, p := range people {
+				out = append(out, map[string]any{"key": p.ID, "claims": map[string]string{item: map[string]string{"姓名": p.Name, "手机号码": p.Mobile}[item]}})
+			}
+			return out
+		}
+		const scenario = "社保待遇资格认证"
+
+		// Guessing one item of one key in a batch: refused, naming the rows,
+		// however the key is spelt.
+		p := f.People[0]
+		guesses := []map[string]any{
+			{"key": p.ID, "claims": map[string]string{"手机号码": p.Mobile[:8] + "000"}},
+			{"key": p.ID, "claims": map[string]string{"姓名": p.Name}},
+			{"key": " " + p.ID + " ", "claims": map[string]string{"手机号码": p.Mobile[:8] + "001"}},
+			{"key": p.ID, "claims": map[string]string{"手机号码": p.Mobile[:8] + "002", "姓名": "张三"}},
+		}
+		gwAudited(t, f.A, g.ID, "share.gateway.verify", audit.Denied, scenario, "share.verify.repeated", func() {
+			st, code, b := post(map[string]any{"batch": guesses})
+			var pr struct {
+				Errors []struct {
+					Field string `json:"field"`
+					Row   int    `json:"row"`
+				} `json:"errors"`
+			}
+			decodeJSON(t, b, &pr)
+			if st != 400 || code != "share.verify.repeated" || len(pr.Errors) != 3 || strings.Contains(string(b), "match") {
+				t.Fatalf("repeated claims: %d %s %s", st, code, b)
+			}
+			want := []string{"3 batch[2].claims.手机号码", "4 batch[3].claims.姓名", "4 batch[3].claims.手机号码"}
+			for i, e := range pr.Errors {
+				if got := fmt.Sprintf("%d %s", e.Row, e.Field); got != want[i] {
+					t.Errorf("error %d names %s, want %s", i, got, want[i])
+				}
+			}
+		})
+
+		// A batch of 4 is charged 4 units.
+		e := gwAudited(t, f.A, g.ID, "share.gateway.verify", audit.OK, scenario, "", func() {
+			if st, _, b := post(map[string]any{"batch": claims(f.People[:4], "姓名")}); st != 200 {
+				t.Fatalf("batch of 4: %d %s", st, b)
+			}
+		})
+		if !strings.HasPrefix(e.Detail, `{"quota":4,`) || !strings.Contains(e.Detail, `"checks":4`) {
+			t.Fatalf("detail %s", e.Detail)
+		}
+		// 6 units are left: a batch of 7 is refused, answering nothing.
+		gwAudited(t, f.A, g.ID, "share.gateway.verify", audit.Denied, scenario, "share.quota_exhausted", func() {
+			st, code, b := post(map[string]any{"batch": claims(f.People[:7], "手机号码")})
+			if st != 429 || code != "share.quota_exhausted" || strings.Contains(string(b), "results") {
+				t.Fatalf("batch over the quota left: %d %s %s", st, code, b)
+			}
+		})
+		// After a restart the 4 units are counted back from the trail: a
+		// batch of 6 fits, one more claim does not.
+		f.A.Share.ForgetLimitsForTest()
+		if st, _, b := post(map[string]any{"batch": claims(f.People[:6], "手机号码")}); st != 200 {
+			t.Fatalf("batch of 6: %d %s", st, b)
+		}
+		f.A.Share.ForgetLimitsForTest()
+		if st, code, b := post(map[string]any{"key": p.ID, "claims": map[string]string{"姓名": p.Name}}); st != 429 || code != "share.quota_exhausted" {
+			t.Fatalf("over the quota: %d %s", st, b)
+		}
+		u, err := f.A.Share.Usage(ctx, actor(t, f.A, "gd.hrss"), g.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.ByDay[0].Charged != 10 || u.Totals.Checks != 10 {
+			t.Fatalf("usage: charged %d, checks %d, want 10 and 10", u.ByDay[0].Charged, u.Totals.Checks)
+		}
+
+		// The rate: each claim takes a token.
+		spec = defaultSpec(f, item("姓名", keepName))
+		spec.RatePerMinute = 10
+		r := issue(t, f, f.Wanted, share.KindVerify, f.HRSSApp, spec)
+		path = fmt.Sprintf("/api/v1/share/data/%d/verify", r.ID)
+		more := append(claims(f.People[:10], "姓名"), map[string]any{"key": f.People[10].ID, "claims": map[string]string{"姓名": "x"}})
+		if st, code, b := post(map[string]any{"batch": more}); st != 400 || code != "share.verify.batch_rate" {
+			t.Fatalf("a batch over the rate: %d %s %s", st, code, b)
+		}
+		// That call took its token: 9 are left, for a batch of 9.
+		if st, code, b := post(map[string]any{"batch": claims(f.People[:9], "姓名")}); st != 200 {
+			t.Fatalf("batch of 9: %d %s %s", st, code, b)
+		}
+		if st, code, b := post(map[string]any{"batch": claims(f.People[:2], "姓名")}); st != 429 || code != "share.rate_limited" {
+			t.Fatalf("the bucket is empty: %d %s %s", st, code, b)
+		}
+		u, err = f.A.Share.Usage(ctx, actor(t, f.A, "gd.hrss"), r.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.ByDay[0].Charged != 9 {
+			t.Fatalf("refused batches were charged: %d units", u.ByDay[0].Charged)
+		}
 		verifyTrail(t, f.A)
 	})
 }
