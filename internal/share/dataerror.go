@@ -495,21 +495,9 @@ func (s *Service) Errors(ctx context.Context, a audit.Actor, f ErrorFilter) ([]E
 	if f.DatasetID != 0 {
 		c.add("e.dataset_id = ?", f.DatasetID)
 	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+errorColumns+errorFrom+c.sql()+` ORDER BY e.id DESC LIMIT `+listLimit(f.Limit), c.args...)
+	out, err := queryAll(ctx, s.db.Read(), s.scanError, `SELECT `+errorColumns+errorFrom+c.sql()+` ORDER BY e.id DESC LIMIT `+listLimit(f.Limit), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list error reports: %w", err)
-	}
-	defer rows.Close()
-	var out []ErrorReport
-	for rows.Next() {
-		e, err := s.scanError(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	return out, s.trail.Record(ctx, a, audit.Event{Action: "share.error.list", ObjectType: "share_error", Detail: fmt.Sprintf("%d reports", len(out))})
 }

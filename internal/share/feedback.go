@@ -273,21 +273,9 @@ func (s *Service) Feedback(ctx context.Context, a audit.Actor, f FeedbackFilter)
 	if f.GrantID != 0 {
 		c.add("f.grant_id = ?", f.GrantID)
 	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+feedbackColumns+feedbackFrom+c.sql()+` ORDER BY f.due_date DESC, f.id DESC LIMIT `+listLimit(f.Limit), c.args...)
+	out, err := queryAll(ctx, s.db.Read(), s.scanFeedback, `SELECT `+feedbackColumns+feedbackFrom+c.sql()+` ORDER BY f.due_date DESC, f.id DESC LIMIT `+listLimit(f.Limit), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list feedback: %w", err)
-	}
-	defer rows.Close()
-	var out []Feedback
-	for rows.Next() {
-		fb, err := s.scanFeedback(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fb)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	return out, s.trail.Record(ctx, a, audit.Event{Action: "share.feedback.list", ObjectType: "share_feedback", Detail: fmt.Sprintf("%d reports", len(out))})
 }

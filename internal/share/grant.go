@@ -369,29 +369,13 @@ func (s *Service) Grants(ctx context.Context, a audit.Actor, f GrantFilter) ([]G
 	if f.DatasetID != 0 {
 		add("g.dataset_id = ?", f.DatasetID)
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 200
-	}
 	q := `SELECT ` + grantColumns + grantFrom
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	rows, err := s.db.Read().QueryContext(ctx, q+` ORDER BY g.id DESC LIMIT `+strconv.Itoa(limit), args...)
+	out, err := queryAll(ctx, s.db.Read(), s.scanGrant, q+` ORDER BY g.id DESC LIMIT `+listLimit(f.Limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list grants: %w", err)
-	}
-	defer rows.Close()
-	var out []Grant
-	for rows.Next() {
-		g, err := s.scanGrant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	return out, s.trail.Record(ctx, a, audit.Event{Action: "share.grant.list", ObjectType: "share_grant", Detail: fmt.Sprintf("%d grants", len(out))})
 }

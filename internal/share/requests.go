@@ -1593,29 +1593,16 @@ func (s *Service) Requests(ctx context.Context, a audit.Actor, f RequestFilter) 
 	if f.Overdue {
 		where = append(where, "k.overdue AND NOT k.closed")
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 200
-	}
 	q := `SELECT ` + requestColumns + requestFrom
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	rows, err := s.db.Read().QueryContext(ctx, q+` ORDER BY r.id DESC LIMIT `+strconv.Itoa(limit), args...)
+	out, err := queryAll(ctx, s.db.Read(), func(r scanner) (Request, error) {
+		req, _, err := scanRequest(r)
+		return req, err
+	}, q+` ORDER BY r.id DESC LIMIT `+listLimit(f.Limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list share requests: %w", err)
-	}
-	defer rows.Close()
-	var out []Request
-	for rows.Next() {
-		r, _, err := scanRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	return out, s.trail.Record(ctx, a, audit.Event{Action: "share.request.list", ObjectType: "share_request", Detail: fmt.Sprintf("box %q: %d requests", f.Box, len(out))})
 }

@@ -102,6 +102,27 @@ func (s *Service) deny(ctx context.Context, a audit.Actor, ev audit.Event, err e
 	return err
 }
 
+// scanner is a row of a query: *sql.Row or *sql.Rows.
+type scanner = interface{ Scan(...any) error }
+
+// queryAll runs a read query and scans each row with scan.
+func queryAll[T any](ctx context.Context, q store.Querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Common errors.
 var (
 	errRequestNotFound = apperr.New(apperr.NotFound, "share.request.not_found", "共享申请不存在或无权查看", "no such share request, or not visible to you")
