@@ -134,26 +134,7 @@ func (p *portal) shareGrantsPage(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return apperr.Invalidf("share.grant.state", "state", "未知的授权状态："+d.State, "unknown grant state: "+d.State)
 	}
-	link := func(side, state string) string {
-		v := url.Values{}
-		if side != "" {
-			v.Set("side", side)
-		}
-		v.Set("state", state)
-		return "/share/grants?" + v.Encode()
-	}
-	if len(sides) > 1 {
-		for _, s := range sides {
-			d.Sides = append(d.Sides, shareSub{Key: "share.side." + s, Href: link(s, d.State), Active: s == d.Side})
-		}
-	}
-	for _, s := range []string{"active", "expired", "suspended", "revoked", ""} {
-		key := "share.gstate." + s
-		if s == "" {
-			key = "all"
-		}
-		d.States = append(d.States, shareSub{Key: key, Href: link(d.Side, s), Active: s == d.State})
-	}
+	d.Sides, d.States = sideStateTabs("/share/grants", sides, d.Side, d.State, "share.gstate.", "active", "expired", "suspended", "revoked", "")
 	gs, err := p.app.Share.Grants(r.Context(), httpx.Actor(r), share.GrantFilter{Role: d.Side, State: d.State}) // audited by the service
 	if err != nil {
 		return err
@@ -659,4 +640,31 @@ func newBarChart(days []dayCount, lang string) *barChart {
 		c.XTicks = append(c.XTicks, chartTick{X: num(x), Y: strconv.Itoa(c.Bottom + 18), Label: days[i].Day, Anchor: anchor})
 	}
 	return c
+}
+
+// sideStateTabs are the tabs of a sharing list: the sides the user may take
+// (consumer, source, …; none when there is only one) and the states, "" for
+// all, each linking to path with the other kept.
+func sideStateTabs(path string, sides []string, side, state, stateKey string, states ...string) (sideTabs, stateTabs []shareSub) {
+	link := func(side, state string) string {
+		v := url.Values{}
+		if side != "" {
+			v.Set("side", side)
+		}
+		v.Set("state", state)
+		return path + "?" + v.Encode()
+	}
+	if len(sides) > 1 {
+		for _, s := range sides {
+			sideTabs = append(sideTabs, shareSub{Key: "share.side." + s, Href: link(s, state), Active: s == side})
+		}
+	}
+	for _, s := range states {
+		key := stateKey + s
+		if s == "" {
+			key = "all"
+		}
+		stateTabs = append(stateTabs, shareSub{Key: key, Href: link(side, s), Active: s == state})
+	}
+	return sideTabs, stateTabs
 }

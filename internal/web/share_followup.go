@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -74,26 +73,7 @@ func (p *portal) feedbackView(r *http.Request, reportID int64) (*View, *feedback
 	if d.State == "" && !q.Has("state") {
 		d.State = "open"
 	}
-	link := func(side, state string) string {
-		v := url.Values{}
-		if side != "" {
-			v.Set("side", side)
-		}
-		v.Set("state", state)
-		return "/share/feedback?" + v.Encode()
-	}
-	if len(sides) > 1 {
-		for _, s := range sides {
-			d.Sides = append(d.Sides, shareSub{Key: "share.side." + s, Href: link(s, d.State), Active: s == d.Side})
-		}
-	}
-	for _, s := range []string{"open", "overdue", "due_soon", "submitted", ""} {
-		key := "share.fbstate." + s
-		if s == "" {
-			key = "all"
-		}
-		d.States = append(d.States, shareSub{Key: key, Href: link(d.Side, s), Active: s == d.State})
-	}
+	d.Sides, d.States = sideStateTabs("/share/feedback", sides, d.Side, d.State, "share.fbstate.", "open", "overdue", "due_soon", "submitted", "")
 	f, err := share.FeedbackFilterFromURL(q) // the grant and limit
 	if err != nil {
 		return nil, nil, err
@@ -258,26 +238,7 @@ func (p *portal) shareErrorsPage(w http.ResponseWriter, r *http.Request) error {
 	if d.State == "" && !q.Has("state") {
 		d.State = "open"
 	}
-	link := func(side, state string) string {
-		v := url.Values{}
-		if side != "" {
-			v.Set("side", side)
-		}
-		v.Set("state", state)
-		return "/share/errors?" + v.Encode()
-	}
-	if len(sides) > 1 {
-		for _, s := range sides {
-			d.Sides = append(d.Sides, shareSub{Key: "share.side." + s, Href: link(s, d.State), Active: s == d.Side})
-		}
-	}
-	for _, s := range []string{"open", "overdue", "fixed", "rejected", ""} {
-		key := "share.estate." + s
-		if s == "" {
-			key = "all"
-		}
-		d.States = append(d.States, shareSub{Key: key, Href: link(d.Side, s), Active: s == d.State})
-	}
+	d.Sides, d.States = sideStateTabs("/share/errors", sides, d.Side, d.State, "share.estate.", "open", "overdue", "fixed", "rejected", "")
 	f, err := share.ErrorFilterFromURL(q) // the grant, dataset and limit
 	if err != nil {
 		return err
