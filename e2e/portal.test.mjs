@@ -70,11 +70,12 @@ test('reviewer: home, cases, no audit, logout', async (t) => {
   await page.waitForURL(/\/cases$/);
   const table = page.getByTestId('case-table');
   assert.ok(await table.locator('tbody tr').count() >= 5);
-  const overdue = table.locator('tr.row-overdue td.overdue');
-  assert.equal(await overdue.count(), 1);
-  const color = await overdue.evaluate((el) => getComputedStyle(el).color);
+  // Overdue: the catalog review and the demo's unanswered sharing request.
+  assert.equal(await table.locator('tr.row-overdue td.overdue').count(), 2);
+  const review = table.locator('tr.row-overdue', { hasText: '婚姻登记信息' });
+  const color = await review.locator('td.overdue').evaluate((el) => getComputedStyle(el).color);
   assert.equal(color, 'rgb(180, 35, 24)');
-  await table.locator('tr.row-overdue a').click();
+  await review.locator('a').first().click();
   await page.waitForURL(/\/cases\/\d+$/);
   assert.match(await page.getByTestId('case-state').textContent(), /待审定/);
   // The reviewer's authority is the respondent: approve and return are offered.
