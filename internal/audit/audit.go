@@ -80,11 +80,69 @@ type Event struct {
 type Trail struct {
 	db  *store.DB
 	key []byte
+
+	// stmts holds the chain's statements prepared on SQLite's writer, by
+	// text: parsing a 64-row INSERT in every transaction cost more than
+	// running it. (PostgreSQL's driver caches prepared statements itself.)
+	// Written once by New, read-only after.
+	stmts map[string]*sql.Stmt
+}
+
+// exec runs one of the chain's statements in tx, prepared once on SQLite.
+func (t *Trail) exec(ctx context.Context, tx *store.Tx, query string, args ...any) (sql.Result, error) {
+	if st := t.prepared(tx, query); st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// queryRow is exec for a query of one row.
+func (t *Trail) queryRow(ctx context.Context, tx *store.Tx, query string, args ...any) *sql.Row {
+	if st := t.prepared(tx, query); st != nil {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+// prepared returns the statement prepared on SQLite's writer, or nil (on
+// PostgreSQL, or if it was not prepared: then the plain call runs it).
+func (t *Trail) prepared(tx *store.Tx, query string) *sql.Stmt {
+	if tx.Dialect != store.SQLite {
+		return nil
+	}
+	return t.stmts[query]
+}
+
+// The chain head's statements.
+const (
+	readHead = `SELECT seq, hash FROM audit_head WHERE id = 1`
+	moveHead = `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`
+)
+
+// prepare prepares the chain's statements on SQLite's writer. It runs when
+// the trail is made, outside any transaction: the writer is one
+// connection, which a transaction holds.
+func (t *Trail) prepare() {
+	if t.db == nil || t.db.Dialect != store.SQLite {
+		return
+	}
+	t.stmts = map[string]*sql.Stmt{}
+	for _, q := range append([]string{readHead, moveHead}, insertSQL[store.SQLite]...) {
+		st, err := t.db.PrepareWrite(context.Background(), q)
+		if err != nil {
+			continue // run as plain text
+		}
+		t.stmts[q] = st
+	}
 }
 
 // New returns the trail of db. With a non-empty key the chain is HMAC-SM3,
 // so that nobody without the key can rewrite the trail and recompute it.
-func New(db *store.DB, key []byte) *Trail { return &Trail{db: db, key: key} }
+func New(db *store.DB, key []byte) *Trail {
+	t := &Trail{db: db, key: key}
+	t.prepare()
+	return t
+}
 
 // Keyed reports whether the chain is keyed.
 func (t *Trail) Keyed() bool { return len(t.key) > 0 }
@@ -109,11 +167,11 @@ func (t *Trail) Append(ctx context.Context, tx *store.Tx, a Actor, ev Event) err
 func (t *Trail) appendEntries(ctx context.Context, tx *store.Tx, es []Entry) error {
 	var seq int64
 	var prev string
-	q := `SELECT seq, hash FROM audit_head WHERE id = 1`
+	q := readHead
 	if tx.Dialect == store.Postgres {
 		q += ` FOR UPDATE` // serialises writers on the chain head
 	}
-	if err := tx.QueryRowContext(ctx, q).Scan(&seq, &prev); err != nil {
+	if err := t.queryRow(ctx, tx, q).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("audit: read head: %w", err)
 	}
 	for i := range es {
@@ -137,7 +195,7 @@ func (t *Trail) appendEntries(ctx context.Context, tx *store.Tx, es []Entry) err
 			args = append(args, e.Seq, tx.Dialect.Time(e.At), e.Actor, nullID(e.ActorID), nullID(e.AgencyID), e.Role, e.Action,
 				e.ObjectType, e.ObjectID, e.Purpose, e.Outcome, e.ClientAddr, e.RequestID, e.Detail, e.PrevHash, e.Hash)
 		}
-		if _, err := tx.ExecContext(ctx, insertSQL[tx.Dialect][bits.TrailingZeros(uint(n))], args...); err != nil {
+		if _, err := t.exec(ctx, tx, insertSQL[tx.Dialect][bits.TrailingZeros(uint(n))], args...); err != nil {
 			if len(es) == 1 {
 				return fmt.Errorf("audit: append %s: %w", es[0].Action, err)
 			}
@@ -145,7 +203,7 @@ func (t *Trail) appendEntries(ctx context.Context, tx *store.Tx, es []Entry) err
 		}
 		rest = rest[n:]
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, seq, prev); err != nil {
+	if _, err := t.exec(ctx, tx, moveHead, seq, prev); err != nil {
 		return fmt.Errorf("audit: move head: %w", err)
 	}
 	return nil

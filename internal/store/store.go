@@ -180,6 +180,14 @@ func (db *DB) Read() Querier { return db.read }
 // Ping checks the database answers; /readyz uses it.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
 
+// PrepareWrite prepares a statement on the writer. On SQLite, whose writer
+// is one connection, a transaction's StmtContext then reuses it instead of
+// parsing the text again: for statements run in every transaction of a hot
+// path (the audit chain's).
+func (db *DB) PrepareWrite(ctx context.Context, query string) (*sql.Stmt, error) {
+	return db.write.PrepareContext(ctx, query)
+}
+
 // Write runs fn in a write transaction, committing if fn returns nil and
 // rolling back otherwise. The change and its audit entry share this
 // transaction, so either both land or neither does.
