@@ -490,3 +490,37 @@ func TestVerifyOnALiveNode(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// TestBatcherFastPathOnPostgres: on PostgreSQL, once the writer knows the
+// head, a group goes in one statement; when another writer moved the head
+// (a change's own entry), that statement writes nothing and the group takes
+// the locked path; the chain stays whole either way.
+func TestBatcherFastPathOnPostgres(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		tr := New(db, []byte(testKey))
+		b := tr.NewBatcher(64)
+		defer b.Close()
+		ctx := context.Background()
+		for i := range 10 {
+			a, ev := readAct(fmt.Sprintf("fast-%d", i))
+			if err := b.Append(ctx, a, ev); err != nil {
+				t.Fatal(err)
+			}
+			if i == 5 {
+				a, ev := readAct("between")
+				if err := tr.Record(ctx, a, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		fast := b.fast.Load()
+		if db.Dialect == store.Postgres && fast != 8 {
+			// the first group learns the head, the one after the Record falls back
+			t.Fatalf("fast commits: %d, want 8", fast)
+		}
+		if db.Dialect == store.SQLite && fast != 0 {
+			t.Fatalf("fast commits on SQLite: %d", fast)
+		}
+		mustVerifyOK(t, tr, 11)
+	})
+}

@@ -188,6 +188,12 @@ func (db *DB) PrepareWrite(ctx context.Context, query string) (*sql.Stmt, error)
 	return db.write.PrepareContext(ctx, query)
 }
 
+// ExecWrite runs one statement on the writer outside any transaction: a
+// single statement commits on its own, atomically, in one round trip.
+func (db *DB) ExecWrite(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.write.ExecContext(ctx, query, args...)
+}
+
 // Write runs fn in a write transaction, committing if fn returns nil and
 // rolling back otherwise. The change and its audit entry share this
 // transaction, so either both land or neither does.
