@@ -211,8 +211,8 @@ func purposeOf(r *http.Request, scenario string) (string, error) {
 // not fit is refused (429 share.quota_exhausted) and answers nothing.
 func (s *Service) charge(c *call, n int64) error {
 	now := s.now()
-	ok, left, err := s.limiterOf(c.g.ID).charge(c.g.QuotaDaily, n, calendar.DateOf(now).String(), now, func() (int64, error) {
-		return s.seedQuota(context.WithoutCancel(c.r.Context()), c.g.ID, now)
+	ok, left, err := s.limiterOf(c.g.ID).charge(c.g.QuotaDaily, n, calendar.DateOf(now).String(), now, func(after int64) (int64, int64, error) {
+		return s.seedQuota(context.WithoutCancel(c.r.Context()), c.g.ID, now, after)
 	})
 	if err != nil {
 		return err

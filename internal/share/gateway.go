@@ -260,7 +260,16 @@ type limiter struct {
 	used     int64     // units charged on day: this node's, merged with the trail's
 	seededAt time.Time // when used was last merged with the trail's count; zero: never
 	seeding  bool      // a periodic re-read of the trail is under way
+	// The trail's count of the day so far, and the last entry it read: a
+	// re-read sums only the entries after it, so its cost follows the calls
+	// since the last one, not the day's.
+	trailUsed int64
+	trailSeq  int64
 }
+
+// quotaSeed reads the units charged to a grant on a day from the trail,
+// in the entries after seq: the sum and the last entry read (seq when none).
+type quotaSeed func(afterSeq int64) (units, lastSeq int64, err error)
 
 func (s *Service) limiterOf(id int64) *limiter {
 	if v, ok := s.gw.limits.Load(id); ok {
@@ -305,27 +314,30 @@ func (l *limiter) take(rate, n int64, now time.Time) (bool, time.Duration) {
 // meanwhile. The count kept is the larger of the local one and the
 // trail's: the trail holds the other nodes' calls, the local count this
 // node's calls whose entries are not committed yet.
-func (l *limiter) charge(quota, n int64, day string, now time.Time, seed func() (int64, error)) (ok bool, left int64, err error) {
+func (l *limiter) charge(quota, n int64, day string, now time.Time, seed quotaSeed) (ok bool, left int64, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
 	case l.seededAt.IsZero() || l.day != day:
-		used, err := seed()
+		used, last, err := seed(0)
 		if err != nil {
 			return false, 0, err
 		}
-		l.day, l.used, l.seededAt = day, used, now
+		l.day, l.used, l.seededAt, l.trailUsed, l.trailSeq = day, used, now, used, last
 	case !l.seeding && (now.Sub(l.seededAt) >= quotaReseed || now.Sub(l.seededAt) <= -quotaReseed): // the clock went back
 		l.seeding = true
+		after := l.trailSeq
 		l.mu.Unlock()
-		used, err := seed()
+		more, last, err := seed(after)
 		l.mu.Lock()
 		l.seeding = false
 		if err != nil {
 			return false, 0, err
 		}
-		if l.day == day {
-			l.used, l.seededAt = max(l.used, used), now
+		if l.day == day && l.trailSeq == after {
+			l.trailUsed += more
+			l.trailSeq = last
+			l.used, l.seededAt = max(l.used, l.trailUsed), now
 		}
 	}
 	if quota > 0 && l.used+n > quota {
@@ -345,20 +357,22 @@ const quotaMark = `{"quota":`
 // each of its gateway entries that has one. It runs on every node at least
 // every quotaReseed while the grant is in use; the entries of one grant on
 // one day are found by the object index.
-func (s *Service) seedQuota(ctx context.Context, grantID int64, now time.Time) (int64, error) {
+func (s *Service) seedQuota(ctx context.Context, grantID int64, now time.Time, afterSeq int64) (units, lastSeq int64, err error) {
 	start := len(quotaMark) + 1 // SQL strings count from 1
 	comma := "instr(detail, ',')"
 	if s.db.Dialect == store.Postgres {
 		comma = "strpos(detail, ',')"
 	}
-	q := fmt.Sprintf(`SELECT COALESCE(SUM(CAST(substr(detail, %d, %s - %d) AS BIGINT)), 0) FROM audit_entries
-		WHERE object_type = 'share_grant' AND object_id = $1 AND action LIKE 'share.gateway.%%' AND at >= $2 AND detail LIKE $3`, start, comma, start)
-	var n int64
-	err := s.db.Read().QueryRowContext(ctx, q, strconv.FormatInt(grantID, 10), s.db.Time(startOfDay(now)), quotaMark+"%").Scan(&n)
+	// Units are summed from the entries that carry quotaMark; the last
+	// sequence number from all of the grant's entries read, so the next
+	// re-read starts after them.
+	q := fmt.Sprintf(`SELECT COALESCE(SUM(CASE WHEN detail LIKE $4 THEN CAST(substr(detail, %d, %s - %d) AS BIGINT) END), 0), COALESCE(MAX(seq), $3)
+		FROM audit_entries WHERE object_type = 'share_grant' AND object_id = $1 AND seq > $3 AND at >= $2 AND action LIKE 'share.gateway.%%'`, start, comma, start)
+	err = s.db.Read().QueryRowContext(ctx, q, strconv.FormatInt(grantID, 10), s.db.Time(startOfDay(now)), afterSeq, quotaMark+"%").Scan(&units, &lastSeq)
 	if err != nil {
-		return 0, fmt.Errorf("seed quota of grant %d: %w", grantID, err)
+		return 0, 0, fmt.Errorf("seed quota of grant %d: %w", grantID, err)
 	}
-	return n, nil
+	return units, lastSeq, nil
 }
 
 // startOfDay is midnight in Asia/Shanghai of t's date.
